@@ -1,0 +1,105 @@
+"""The judge contract: items (video, prompt, question, node, value) in, judgements out."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+from scine_eval.fingerprint import fingerprint
+from scine_eval.registry import Registry
+from scine_eval.suite import Prompt, Question
+from scine_eval.taxonomy import Node
+
+SCALE = (1.0, 5.0)
+"""The rating scale of the paper's expert study: 1 = not at all, 5 = exactly as asked."""
+
+
+@dataclass(frozen=True)
+class JudgeItem:
+    """One question about one video."""
+
+    video: Path
+    video_sha256: str
+    seed: int
+    prompt: Prompt
+    question: Question
+    node: Node
+    rubric: str
+    """The rubric id of the task that asks (how a VLM judge phrases the rating request)."""
+
+    @property
+    def value(self) -> str:
+        return self.question.value
+
+    @cached_property
+    def key(self) -> str:
+        """Cache key of what is asked, independent of the video: prompt, question and rubric."""
+        return fingerprint([self.prompt.text, self.question.sha256, self.rubric])
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A score on the 1-5 scale, or ``None`` with the reason there is none, plus the judge's raw output."""
+
+    score: float | None
+    reason: str | None = None
+    raw: Any = None
+    """JSON-able: the model's text, the answer-token distribution, the raters' scores..."""
+
+    def __post_init__(self) -> None:
+        if self.score is None and not self.reason:
+            raise ValueError("a Judgement without a score needs a reason")
+        if self.score is not None and not (SCALE[0] <= self.score <= SCALE[1] and math.isfinite(self.score)):
+            raise ValueError(f"score {self.score!r} is outside the {SCALE[0]:g}-{SCALE[1]:g} scale")
+
+    @classmethod
+    def abstain(cls, reason: str, raw: Any = None) -> Judgement:
+        return cls(score=None, reason=reason, raw=raw)
+
+
+class Judge(ABC):
+    """Answers questions about videos on the 1-5 scale.
+
+    Subclasses take their options as typed keyword arguments (what ``--judge_args`` passes), implement
+    :meth:`score`, and describe in :meth:`spec` everything that changes a score (model id, revision,
+    input spec such as fps and max pixels, rubric text). The judge, not the runner, decides how to
+    batch, and may reuse one encoding of a video for all its questions.
+    """
+
+    name: ClassVar[str] = ""
+    """The registered name, set by ``@register_judge``."""
+    videos_per_batch: int = 1
+    """How many videos' items the runner hands to :meth:`score` at once (all questions of a video
+    always come together)."""
+
+    @abstractmethod
+    def score(self, items: Sequence[JudgeItem]) -> list[Judgement]:
+        """One :class:`Judgement` per item, in order. Abstain (``Judgement.abstain``) rather than guess."""
+
+    def covers(self, node: Node) -> bool:
+        """Whether this judge can score questions on ``node``; items on other nodes are not sent."""
+        return True
+
+    def spec(self) -> dict[str, Any]:
+        """Everything that changes a score; its hash keys the judgement cache."""
+        return {"judge": self.name}
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.spec())
+
+    def close(self) -> None:  # noqa: B027 - optional hook with a no-op default
+        """Frees memory once judging is over."""
+
+
+judge_registry: Registry[type[Judge]] = Registry(
+    "judge", Judge, entry_point_group="scine_eval.judges", builtin_package="scine_eval.judges"
+)
+
+register_judge = judge_registry.register
+"""Class decorator: ``@register_judge("name", "alias")`` registers a :class:`Judge`."""

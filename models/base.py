@@ -1,0 +1,83 @@
+"""The model-adapter contract: generation requests in, video files out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from scine_eval.fingerprint import fingerprint
+from scine_eval.registry import Registry
+
+SEED_RECIPE = "seed = base_seed + sample_index"
+"""How each request's seed is derived; independent of prompt order, so --limit never shifts seeds."""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One video to produce: a prompt and a seed."""
+
+    prompt_id: str
+    prompt: str
+    """The text given to the model (the suite's canonical prompt)."""
+    seed: int
+    sample_index: int
+    """Which of the ``videos_per_prompt`` samples this is (0-based)."""
+    output_path: Path
+    """Where a generating adapter must write the mp4 (a path in the content-addressed store).
+    Adapters that only read existing videos ignore it."""
+
+
+@dataclass(frozen=True)
+class GeneratedVideo:
+    """The outcome of one request: a video file, or an error saying why there is none."""
+
+    request: GenerationRequest
+    path: Path | None
+    error: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """Anything the adapter wants recorded per sample (e.g. the manifest row it came from)."""
+
+
+class ModelAdapter(ABC):
+    """A text-to-video model, or a source of videos it already produced.
+
+    Subclasses take their options as typed keyword arguments (what ``--model_args`` passes), implement
+    :meth:`generate`, and describe in :meth:`spec` everything that changes the pixels.
+    """
+
+    name: ClassVar[str] = ""
+    """The registered name, set by ``@register_model``."""
+
+    @abstractmethod
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[GeneratedVideo]:
+        """Produces one :class:`GeneratedVideo` per request, in order.
+
+        A failure on one request is returned as a ``GeneratedVideo`` with ``error`` set, never raised,
+        so a long run records it and goes on.
+        """
+
+    def spec(self) -> dict[str, Any]:
+        """Everything that changes the pixels (id, revision, steps, guidance, frames, size, fps, dtype)."""
+        return {"adapter": self.name}
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.spec())
+
+    def model_info(self) -> dict[str, Any]:
+        """What leaderboards show: ``model_name``, ``model_sha`` (revision) and ``model_dtype``."""
+        return {"model_name": self.name, "model_sha": "", "model_dtype": ""}
+
+    def close(self) -> None:  # noqa: B027 - optional hook with a no-op default
+        """Frees memory (GPU weights) once generation is over; judging never needs the generator."""
+
+
+model_registry: Registry[type[ModelAdapter]] = Registry(
+    "model", ModelAdapter, entry_point_group="scine_eval.models", builtin_package="scine_eval.models"
+)
+
+register_model = model_registry.register
+"""Class decorator: ``@register_model("name", "alias")`` registers a :class:`ModelAdapter`."""

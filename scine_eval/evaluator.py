@@ -1,0 +1,343 @@
+"""One run: prepare → plan → generate → judge → aggregate → write.
+
+Generation and judging are separate phases: the adapter is closed before the judge is used, a run can
+judge videos a previous run made, and a failure on one video or one question is recorded on that sample
+(and counted) while the run goes on. Under torchrun or accelerate every rank builds the same plan,
+works on its slice, and rank 0 aggregates and writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from scine_eval.args import instantiate, parse_arg_string
+from scine_eval.cache import JudgementCache
+from scine_eval.config import RunConfig
+from scine_eval.distributed import Distributed, from_environment
+from scine_eval.errors import ConfigError, ScineEvalError, VideoError
+from scine_eval.judges.base import Judge, JudgeItem, Judgement, judge_registry
+from scine_eval.models.base import SEED_RECIPE, GenerationRequest, ModelAdapter, model_registry
+from scine_eval.progress import progress_bar
+from scine_eval.results import RunOutput, build_results, write_outputs
+from scine_eval.stats import Bootstrap, SampleScore, score_tasks
+from scine_eval.store import VideoRecord, VideoStore
+from scine_eval.suite import Prompt, Question, Suite, load_suite
+from scine_eval.taxonomy import Node, Taxonomy, load_taxonomy
+from scine_eval.tasks import Task, TaskIndex
+from scine_eval.video import probe, sha256_file
+
+log = logging.getLogger("scine_eval")
+
+
+@dataclass
+class Context:
+    """Everything a run resolved before doing any work."""
+
+    config: RunConfig
+    taxonomy: Taxonomy
+    suite: Suite
+    tasks: dict[str, Task]
+    """The selected tasks and, recursively, their members."""
+    requested: list[str]
+    model: ModelAdapter
+    judge: Judge
+    dist: Distributed
+    store: VideoStore
+    cache: JudgementCache
+    output_dir: Path | None
+    started: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One question asked of one video, under one task."""
+
+    task: str
+    prompt: Prompt
+    question: Question
+    node: Node
+    seed: int
+    sample_index: int
+    rubric: str
+
+
+@dataclass
+class Plan:
+    samples: dict[str, list[Sample]]
+    """Samples of each task that is not a group, after ``--limit``."""
+    original: dict[str, int]
+    """Samples of each such task before ``--limit``."""
+    requests: list[GenerationRequest]
+    """Unique (prompt, seed) pairs to generate, sorted."""
+
+
+def evaluate(config: RunConfig | None = None, **overrides: Any) -> RunOutput:
+    """Runs one evaluation and returns its results (rank 0 also writes them).
+
+    Args:
+        config: the run's options; keyword ``overrides`` replace single fields
+            (``evaluate(model="cached", model_args="path=videos", tasks=["camera.*"])``).
+    """
+    config = replace(config or RunConfig(), **overrides)
+    context = prepare(config)
+    plan = make_plan(context)
+    videos = generate(context, plan)
+    judgements = judge(context, plan, videos)
+    output = aggregate(context, plan, videos, judgements)
+    if context.dist.is_main and context.output_dir is not None:
+        write_outputs(output, context.output_dir, config.log_samples)
+    return output
+
+
+def prepare(config: RunConfig) -> Context:
+    """Resolves names and files, and checks the output folder, before any expensive work."""
+    taxonomy = load_taxonomy(config.taxonomy)
+    index = TaskIndex(taxonomy, include_paths=config.include_path)
+    selected = index.select(config.tasks)
+    suite = load_suite(config.suite, taxonomy)
+    model_cls = model_registry.get(config.model)
+    model = instantiate("model", config.model, model_cls, parse_arg_string(config.model_args))
+    judge_cls = judge_registry.get(config.judge)
+    judge_obj = instantiate("judge", config.judge, judge_cls, parse_arg_string(config.judge_args))
+    if config.videos_per_prompt < 1:
+        raise ConfigError(f"videos_per_prompt must be at least 1, got {config.videos_per_prompt}")
+    dist = from_environment()
+    output_dir = _output_dir(config, model) if dist.is_main else None
+    cache_root = Path(config.cache_dir).expanduser()
+    return Context(
+        config=config,
+        taxonomy=taxonomy,
+        suite=suite,
+        tasks=index.closure(selected),
+        requested=[task.name for task in selected],
+        model=model,
+        judge=judge_obj,
+        dist=dist,
+        store=VideoStore(cache_root / "videos"),
+        cache=JudgementCache(cache_root / "judgements.sqlite" if config.use_cache else None),
+        output_dir=output_dir,
+    )
+
+
+def _output_dir(config: RunConfig, model: ModelAdapter) -> Path | None:
+    if config.output_path is None:
+        return None
+    name = model.model_info().get("model_name") or model.name
+    folder = Path(config.output_path).expanduser() / _sanitise(str(name))
+    probe_file = folder / ".scine-eval-write-test"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe_file.write_text("ok")
+        probe_file.unlink()
+    except OSError as error:
+        raise ConfigError(f"output folder is not writable: {error.strerror or error}", path=folder) from None
+    return folder
+
+
+def _sanitise(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "__" for c in name)
+
+
+def make_plan(context: Context) -> Plan:
+    """The samples of every non-group task, and the unique (prompt, seed) videos they need."""
+    config, suite = context.config, context.suite
+    samples: dict[str, list[Sample]] = {}
+    original: dict[str, int] = {}
+    for task in context.tasks.values():
+        if task.is_group:
+            continue
+        questions = [q for q in suite.questions_for(task.leaves) if task.accepts(suite.prompts[q.prompt_id])]
+        original[task.name] = len(questions) * config.videos_per_prompt
+        if config.limit is not None:
+            kept = list(dict.fromkeys(q.prompt_id for q in questions))[: config.limit]
+            questions = [q for q in questions if q.prompt_id in set(kept)]
+        samples[task.name] = [
+            Sample(task.name, suite.prompts[q.prompt_id], _asked(task, q, context.taxonomy), context.taxonomy[q.node_id],
+                   config.seed + j, j, task.rubric)
+            for q in questions
+            for j in range(config.videos_per_prompt)
+        ]
+    pairs = sorted({(s.prompt.id, s.sample_index) for task in samples.values() for s in task})
+    requests = [
+        GenerationRequest(prompt_id=p, prompt=suite.prompts[p].text, seed=config.seed + j, sample_index=j,
+                          output_path=_store_path(context, suite.prompts[p], config.seed + j))
+        for p, j in pairs
+    ]
+    return Plan(samples=samples, original=original, requests=requests)
+
+
+def _asked(task: Task, question: Question, taxonomy: Taxonomy) -> Question:
+    """The question as the task asks it: the suite's wording, or the task's template."""
+    if task.question_template is None:
+        return question
+    return question.model_copy(update={"text": task.question_template.format(value=question.value)})
+
+
+def _store_path(context: Context, prompt: Prompt, seed: int) -> Path:
+    return context.store.path_for(context.model.fingerprint, prompt.id, prompt.text, seed)
+
+
+def generate(context: Context, plan: Plan) -> dict[tuple[str, int], VideoRecord]:
+    """Videos for every request: from the store, from the adapter, or an error saying why not."""
+    mine = context.dist.shard(plan.requests)
+    records: dict[tuple[str, int], VideoRecord] = {}
+    todo = []
+    for request in mine:
+        if request.output_path.is_file():
+            records[(request.prompt_id, request.seed)] = _record(request, request.output_path)
+        else:
+            todo.append((request.output_path, replace(request, output_path=VideoStore.partial_path(request.output_path))))
+    with progress_bar("generate", len(todo), enabled=context.dist.is_main and bool(todo)) as advance:
+        for final, request in todo:
+            records[(request.prompt_id, request.seed)] = _generate_one(context.model, request, final)
+            advance(1)
+    context.model.close()
+    merged = {key: rec for part in context.dist.all_gather(records) for key, rec in part.items()}
+    failed = [rec for rec in merged.values() if not rec.ok]
+    if failed and context.config.strict:
+        listing = "; ".join(f"{r.prompt_id} seed {r.seed}: {r.error}" for r in failed[:10])
+        raise ScineEvalError(f"{len(failed)} video(s) missing or unusable (--strict): {listing}")
+    return merged
+
+
+def _generate_one(model: ModelAdapter, request: GenerationRequest, final: Path) -> VideoRecord:
+    try:
+        [result] = model.generate([request])
+    except Exception as error:  # one failing request must not end a long run; it is recorded instead
+        log.warning("generation failed for %s seed %s: %s", request.prompt_id, request.seed, error)
+        return VideoRecord(request.prompt_id, request.seed, request.sample_index, None,
+                           error=f"generation failed: {type(error).__name__}: {error}")
+    if result.path is None:
+        return VideoRecord(request.prompt_id, request.seed, request.sample_index, None,
+                           error=result.error or "no video", metadata=result.metadata)
+    path = Path(result.path)
+    if path == request.output_path:  # written into the store: move it into place only now it is complete
+        VideoStore.commit(path, final)
+        path = final
+    return _record(request, path, result.metadata)
+
+
+def _record(request: GenerationRequest, path: Path, metadata: dict | None = None) -> VideoRecord:
+    """Probes the file so corrupt, empty or frameless videos fail here, per sample, with their cause."""
+    try:
+        info = probe(path)
+        digest = sha256_file(path)
+    except VideoError as error:
+        return VideoRecord(request.prompt_id, request.seed, request.sample_index, str(path), error=error.cause,
+                           metadata=metadata or {})
+    details = {"width": info.width, "height": info.height, "fps": info.fps, "n_frames": info.n_frames,
+               "duration": info.duration, "codec": info.codec}
+    return VideoRecord(request.prompt_id, request.seed, request.sample_index, str(path), sha256=digest, info=details,
+                       metadata=metadata or {})
+
+
+def judge(
+    context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecord]
+) -> dict[tuple[str, str], Judgement]:
+    """A judgement for every (video, item) with a usable video and a node the judge covers.
+
+    Items are grouped by video (a judge may encode a video once for all its questions), videos are
+    sliced across ranks, cached judgements are reused, and new ones are cached batch by batch.
+    """
+    judge_obj, fp = context.judge, context.judge.fingerprint
+    items: dict[str, dict[str, JudgeItem]] = defaultdict(dict)
+    for sample in (s for task in plan.samples.values() for s in task):
+        video = videos[(sample.prompt.id, sample.seed)]
+        if video.ok and judge_obj.covers(sample.node):
+            item = JudgeItem(Path(video.path), video.sha256, sample.seed, sample.prompt, sample.question, sample.node,
+                             sample.rubric)
+            items[video.sha256].setdefault(item.key, item)
+    mine = context.dist.shard(sorted(items))
+    keys = [(video, key) for video in mine for key in items[video]]
+    done = context.cache.get_many(fp, keys)
+    pending = [video for video in mine if any((video, key) not in done for key in items[video])]
+    batch = max(1, judge_obj.videos_per_batch)
+    with progress_bar("judge", sum(len(items[v]) for v in pending), enabled=context.dist.is_main and bool(pending)) as advance:
+        for start in range(0, len(pending), batch):
+            todo = [it for video in pending[start : start + batch] for it in items[video].values()
+                    if (video, it.key) not in done]
+            new = _judge_batch(judge_obj, todo)
+            context.cache.put_many(fp, [(it.video_sha256, it.key, j) for it, j in new if not _is_crash(j)])
+            done.update({(it.video_sha256, it.key): j for it, j in new})
+            advance(len(todo))
+    judge_obj.close()
+    return {key: j for part in context.dist.all_gather(done) for key, j in part.items()}
+
+
+_CRASH = "judge error: "
+
+
+def _is_crash(judgement: Judgement) -> bool:
+    return judgement.score is None and (judgement.reason or "").startswith(_CRASH)
+
+
+def _judge_batch(judge_obj: Judge, items: Sequence[JudgeItem]) -> list[tuple[JudgeItem, Judgement]]:
+    try:
+        out = judge_obj.score(items)
+        if len(out) != len(items) or not all(isinstance(j, Judgement) for j in out):
+            raise TypeError(f"score() returned {len(out)} results for {len(items)} items (need one Judgement each)")
+    except Exception as error:  # a failing batch is recorded (uncached, so a rerun retries it), never fatal
+        log.warning("judge %s failed on %d item(s): %s", judge_obj.name, len(items), error)
+        out = [Judgement.abstain(f"{_CRASH}{type(error).__name__}: {error}") for _ in items]
+    return list(zip(items, out))
+
+
+def aggregate(
+    context: Context,
+    plan: Plan,
+    videos: dict[tuple[str, int], VideoRecord],
+    judgements: dict[tuple[str, str], Judgement],
+) -> RunOutput:
+    """Attaches each sample's judgement (or why it has none) and scores the task tree."""
+    logged: dict[str, list[dict]] = {}
+    scored: dict[str, list[SampleScore]] = {}
+    for name, samples in plan.samples.items():
+        logged[name] = [_outcome(context, sample, videos, judgements) for sample in samples]
+        scored[name] = [SampleScore(r["prompt_id"], r["node_id"], r["score"]) for r in logged[name]
+                        if r["score"] is not None]
+    prompts = [s.prompt_id for rows in scored.values() for s in rows]
+    bootstrap = Bootstrap(prompts, iters=context.config.bootstrap_iters, seed=context.config.seed)
+    scores = score_tasks(context.tasks, scored, bootstrap)
+    return build_results(context, plan, videos, logged, scored, scores, bootstrap, SEED_RECIPE)
+
+
+def _outcome(
+    context: Context,
+    sample: Sample,
+    videos: dict[tuple[str, int], VideoRecord],
+    judgements: dict[tuple[str, str], Judgement],
+) -> dict[str, Any]:
+    video = videos[(sample.prompt.id, sample.seed)]
+    item_key = JudgeItem(Path(video.path or "."), video.sha256 or "", sample.seed, sample.prompt, sample.question,
+                         sample.node, sample.rubric).key
+    if not video.ok:
+        status, judgement = ("missing_video" if video.path is None else "video_error"), Judgement.abstain(video.error)
+    elif not context.judge.covers(sample.node):
+        status, judgement = "not_covered", Judgement.abstain(f"judge {context.judge.name!r} does not cover {sample.node.id!r}")
+    else:
+        judgement = judgements[(video.sha256, item_key)]
+        status = "scored" if judgement.score is not None else "unscored"
+    return {
+        "prompt_id": sample.prompt.id,
+        "prompt": sample.prompt.text,
+        "seed": sample.seed,
+        "question_id": sample.question.id,
+        "node_id": sample.node.id,
+        "value": sample.question.value,
+        "question": sample.question.text,
+        "rubric": sample.rubric,
+        "video": video.path,
+        "video_sha256": video.sha256,
+        "status": status,
+        "score": judgement.score,
+        "reason": judgement.reason,
+        "raw": judgement.raw,
+        "question_hash": sample.question.sha256,
+        "item_hash": item_key,
+    }

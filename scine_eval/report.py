@@ -1,0 +1,56 @@
+"""The terminal summary of a results record: one row per task, indented by the task tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def results_table(results: dict[str, Any], requested_only: bool = False) -> Table:
+    """A table of score (1-5) with its interval, 0-100 score and counts, groups above their members."""
+    judge = results["config"]["judge"]
+    entries = results["results"]
+    subtasks = results["group_subtasks"]
+    config = results["config"]
+    table = Table(
+        title=f"{config.get('model_name') or config['model']} · judge {judge} · suite {results['suite']['version']}",
+        title_justify="left",
+        caption="score: mean rating on the 1-5 scale, 95% bootstrap CI over prompts; 0-100 = (score-1)/4·100",
+        caption_justify="left",
+    )
+    for column, justify in (("task", "left"), ("score", "right"), ("95% CI", "right"), ("0-100", "right"),
+                            ("samples", "right"), ("prompts", "right"), ("missing", "right")):
+        table.add_column(column, justify=justify)
+
+    def row(name: str, depth: int) -> None:
+        entry = entries[name]
+        mean = entry[f"score,{judge}"]
+        low, high = entry[f"score_ci_low,{judge}"], entry[f"score_ci_high,{judge}"]
+        missing = _missing(name, results)
+        table.add_row(
+            ("  " * depth) + name,
+            "—" if mean is None else f"{mean:.2f}",
+            "" if low is None else f"{low:.2f}–{high:.2f}",
+            "—" if mean is None else f"{entry[f'score_norm,{judge}']:.1f}",
+            str(entry["n_samples"]),
+            str(entry["n_prompts"]),
+            str(missing) if missing else "",
+            style="bold" if name in subtasks else ("dim" if mean is None else None),
+        )
+        if not requested_only:
+            for child in subtasks.get(name, ()):
+                row(child, depth + 1)
+
+    roots = results["config"]["requested_tasks"]
+    for name in roots:
+        row(name, 0)
+    return table
+
+
+def _missing(name: str, results: dict[str, Any]) -> int:
+    """Samples without a usable video under a task (its own, or its members')."""
+    counts = results["n-samples"]
+    if name in counts:
+        return counts[name]["missing_video"] + counts[name]["video_error"]
+    return sum(_missing(child, results) for child in results["group_subtasks"].get(name, ()))

@@ -1,0 +1,217 @@
+"""Prompt suites: prompts, and one question per (prompt, taxonomy leaf) the prompt sets.
+
+A suite is a dataset with two configs, ``prompts`` and ``questions`` (split ``test``), loaded through
+``datasets`` the same way wherever it lives:
+
+* a bundled suite by name (``starter``), a folder under ``tasks/suites/``;
+* a local folder holding ``prompts.jsonl`` / ``questions.jsonl`` (or ``.parquet``), with or without a
+  dataset card;
+* a Hugging Face Hub dataset id, optionally pinned as ``org/name@revision``.
+
+The schema is documented in ``docs/suite.md``. Rows are validated against the taxonomy: every question
+names one leaf and one of its values, and every fault names the file, the row and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from scine_eval.data import bundled_path, quiet_datasets, validation_message
+from scine_eval.errors import ConfigError, suggest
+from scine_eval.fingerprint import canonical_json
+from scine_eval.taxonomy import Taxonomy
+
+DEFAULT_SUITE = "starter"
+FACETS = ("suite", "role", "difficulty", "genre")
+"""Prompt fields that results are broken down by and task filters may select on."""
+
+
+class Prompt(BaseModel):
+    """A prompt given to the video model."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    text: str
+    suite: Literal["scripts", "visuals"]
+    """SCINE-Scripts (narrative single shots) or SCINE-Visuals (scripts with controls injected)."""
+    role: Literal["cinematographer", "production_designer", "director"] | None = None
+    """Visuals only: whose controls were injected (camera+lighting, setup, or all pillars)."""
+    difficulty: Literal["basic", "advanced"] | None = None
+    """Visuals only: basic = 2-4 common controls, advanced = 5-10 rarer ones."""
+    genre: str | None = None
+    duration: float | None = None
+    """Intended shot length in seconds (the paper's shots are under 10 s)."""
+
+    @field_validator("id", "text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class Question(BaseModel):
+    """One question about one taxonomy leaf, asked of every video of its prompt."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    prompt_id: str
+    node_id: str
+    """A taxonomy leaf id."""
+    value: str
+    """The value the prompt sets for that leaf (vocabulary spelling, or free text for open leaves)."""
+    text: str
+    """The question as an expert rater reads it; judges answer it on the 1-5 scale."""
+
+    @cached_property
+    def sha256(self) -> str:
+        """Hash of everything that changes the answer: node, value and text."""
+        return hashlib.sha256(canonical_json([self.node_id, self.value, self.text]).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A validated suite: prompts by id, and questions in file order."""
+
+    name: str
+    source: str
+    revision: str | None
+    prompts: Mapping[str, Prompt]
+    questions: tuple[Question, ...]
+
+    @cached_property
+    def sha256(self) -> str:
+        rows = [p.model_dump() for p in self.prompts.values()] + [q.model_dump() for q in self.questions]
+        return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
+
+    @property
+    def version(self) -> str:
+        """``name@revision`` for Hub suites, ``name@sha12`` of the content otherwise."""
+        return f"{self.name}@{self.revision or self.sha256[:12]}"
+
+    def questions_for(self, leaves: Sequence[str] | set[str]) -> Iterator[Question]:
+        wanted = set(leaves)
+        return (q for q in self.questions if q.node_id in wanted)
+
+    def counts_by_node(self) -> Counter[str]:
+        return Counter(q.node_id for q in self.questions)
+
+
+def load_suite(source: str | Path | None, taxonomy: Taxonomy) -> Suite:
+    """Loads a suite (see the module docstring for where from) and validates it against ``taxonomy``."""
+    source = str(source) if source is not None else DEFAULT_SUITE
+    local = _local_folder(source)
+    if local is not None:
+        name, revision = local.name, None
+        prompts = _rows(str(local), "prompts", local)
+        questions = _rows(str(local), "questions", local)
+    else:
+        name, _, revision = source.partition("@")
+        prompts = _rows(name, "prompts", None, revision or None)
+        questions = _rows(name, "questions", None, revision or None)
+        name = name.rsplit("/", 1)[-1]
+    return build_suite(name, source, revision or None, prompts, questions, taxonomy)
+
+
+def build_suite(
+    name: str,
+    source: str,
+    revision: str | None,
+    prompt_rows: Sequence[Mapping],
+    question_rows: Sequence[Mapping],
+    taxonomy: Taxonomy,
+) -> Suite:
+    """Validates rows into a :class:`Suite`; the first fault raises with its file, row and field."""
+    prompts: dict[str, Prompt] = {}
+    for index, row in enumerate(prompt_rows):
+        prompt = _parse(Prompt, row, source, f"prompts row {index}")
+        if prompt.id in prompts:
+            raise ConfigError(f"duplicate prompt id {prompt.id!r}", path=source, where=f"prompts row {index}")
+        prompts[prompt.id] = prompt
+    questions, seen_ids, seen_pairs = [], set(), set()
+    for index, row in enumerate(question_rows):
+        where = f"questions row {index}"
+        question = _parse(Question, row, source, where)
+        where = f"{where} (question {question.id!r})"
+        if question.id in seen_ids:
+            raise ConfigError("duplicate question id", path=source, where=where)
+        if question.prompt_id not in prompts:
+            raise ConfigError(f"prompt_id {question.prompt_id!r} is not a prompt of this suite", path=source, where=where)
+        if question.node_id not in taxonomy:
+            hint = suggest(question.node_id, [leaf.id for leaf in taxonomy.leaves()])
+            raise ConfigError(
+                f"node_id {question.node_id!r} is not in the taxonomy"
+                + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""),
+                path=source,
+                where=where,
+            )
+        try:
+            value = taxonomy.canonical_value(question.node_id, question.value)
+        except ValueError as error:
+            raise ConfigError(str(error), path=source, where=where) from None
+        if (question.prompt_id, question.node_id) in seen_pairs:
+            raise ConfigError(
+                f"a second question for node {question.node_id!r} on prompt {question.prompt_id!r} "
+                "(one question per prompt and node)",
+                path=source,
+                where=where,
+            )
+        seen_ids.add(question.id)
+        seen_pairs.add((question.prompt_id, question.node_id))
+        questions.append(question.model_copy(update={"value": value}))
+    return Suite(name=name, source=source, revision=revision, prompts=prompts, questions=tuple(questions))
+
+
+def _parse(model: type[BaseModel], row: Mapping, source: str, where: str):
+    try:
+        return model.model_validate(dict(row))
+    except ValidationError as error:
+        raise ConfigError(validation_message(error), path=source, where=where) from None
+
+
+def _local_folder(source: str) -> Path | None:
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise ConfigError(
+            "a suite is a folder holding prompts.jsonl and questions.jsonl (or .parquet), "
+            "a bundled suite name, or a Hub dataset id",
+            path=path,
+        )
+    if "/" not in source and bundled_path("suites", source).is_dir():
+        return bundled_path("suites", source)
+    if source.startswith((".", "/", "~")) or source.endswith((".jsonl", ".parquet", ".json")):
+        raise ConfigError("suite folder not found", path=path)
+    return None
+
+
+def _rows(source: str, config: str, local: Path | None, revision: str | None = None) -> list[dict]:
+    import datasets
+
+    with quiet_datasets():
+        try:
+            if local is not None and not (local / "README.md").is_file():
+                files = {ext: local / f"{config}.{ext}" for ext in ("jsonl", "parquet")}
+                found = [(ext, f) for ext, f in files.items() if f.is_file()]
+                if not found:
+                    raise ConfigError(f"no {config}.jsonl or {config}.parquet in the suite folder", path=local)
+                builder = "json" if found[0][0] == "jsonl" else "parquet"
+                data = datasets.load_dataset(builder, data_files=str(found[0][1]), split="train")
+            else:
+                data = datasets.load_dataset(source, config, split="test", revision=revision)
+        except ConfigError:
+            raise
+        except Exception as error:  # datasets raises many types; all mean "this source cannot be read"
+            raise ConfigError(f"cannot load the {config!r} table: {type(error).__name__}: {error}", path=source) from None
+    return data.to_list()
