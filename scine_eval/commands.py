@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from jsonargparse import ArgumentParser, Namespace
@@ -13,8 +14,8 @@ from scine_eval.cli import add_dataclass_arguments, config_from, dumps
 from scine_eval.config import RunConfig
 from scine_eval.progress import console as err_console
 
-out = Console(soft_wrap=True)
-"""stdout: tables and JSON people pipe."""
+out = Console(width=None if sys.stdout.isatty() else 160)
+"""stdout: tables and JSON people pipe (wide when piped, so task names are not cut)."""
 
 _DATA_OPTIONS = ("taxonomy", "suite", "include_path")
 
@@ -27,8 +28,11 @@ def run(namespace: Namespace) -> int:
     output = evaluate(config)
     if output.files is not None:
         out.print(results_table(output.results, requested_only=False))
-        for kind, path in output.files.items():
-            err_console.print(f"[dim]{kind}:[/] {path}", highlight=False)
+        samples = [path for kind, path in output.files.items() if kind.startswith("samples:")]
+        err_console.print(f"[dim]results:[/] {output.files['results']}", highlight=False)
+        err_console.print(f"[dim]leaderboard:[/] {output.files['leaderboard']}", highlight=False)
+        if samples:
+            err_console.print(f"[dim]samples:[/] {len(samples)} files samples_*.jsonl beside them", highlight=False)
         videos = output.results["videos"]
         if videos["missing"] or videos["unusable"]:
             err_console.print(

@@ -82,8 +82,9 @@ class Bootstrap:
         rng = np.random.default_rng(seed)
         self.weights = rng.multinomial(n, np.full(n, 1.0 / n), size=iters).astype(float) if n and iters else None
 
-    def _matrix(self, samples: Sequence[SampleScore], leaves: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Per (prompt, leaf): the sum of scores and the count of samples."""
+    def matrix(self, samples: Sequence[SampleScore], leaves: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per (prompt, leaf): the sum of scores and the count of samples (leaves in order of appearance)."""
+        leaves = list(dict.fromkeys(s.leaf for s in samples)) if leaves is None else leaves
         column = {leaf: j for j, leaf in enumerate(leaves)}
         sums = np.zeros((len(self.index), len(leaves)))
         counts = np.zeros_like(sums)
@@ -132,8 +133,7 @@ def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _leaf_task(task: Task, samples: Sequence[SampleScore], bootstrap: Bootstrap) -> tuple[TaskScore, dict]:
-    leaves = list(dict.fromkeys(s.leaf for s in samples))
-    sums, counts = bootstrap._matrix(samples, leaves)
+    sums, counts = bootstrap.matrix(samples)
     parts = {"sums": sums.sum(1), "counts": counts.sum(1)}
     n_samples = len(samples)
     n_prompts = len({s.prompt_id for s in samples})
@@ -183,8 +183,9 @@ def mean_by(samples: Sequence[SampleScore], key: Mapping[str, str | None], boots
         groups.setdefault(str(key.get(s.prompt_id)), []).append(s)
     out = {}
     for value, members in sorted(groups.items()):
-        sums, counts = bootstrap._matrix(members, ["all"])
+        sums, counts = bootstrap.matrix(members)
+        sums, counts = sums.sum(1), counts.sum(1)
         point = float(sums.sum() / counts.sum())
-        reps = None if bootstrap.weights is None else _ratio(bootstrap.weights @ sums[:, 0], bootstrap.weights @ counts[:, 0])
+        reps = None if bootstrap.weights is None else _ratio(bootstrap.weights @ sums, bootstrap.weights @ counts)
         out[value] = bootstrap.estimate(point, reps, len(members), len({s.prompt_id for s in members}))
     return out

@@ -1,0 +1,52 @@
+"""Test setup: offline, CPU only, no writes outside tmp folders.
+
+The Hugging Face variables must be set before anything imports huggingface_hub or datasets (setting
+them later has no effect), so they are set here, at collection time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="scine-eval-hf-home-"))
+os.environ.setdefault("SCINE_EVAL_CACHE", tempfile.mkdtemp(prefix="scine-eval-cache-"))
+
+import pytest  # noqa: E402
+
+from tests.helpers import VideoFolder  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def taxonomy():
+    from scine_eval.taxonomy import load_taxonomy
+
+    return load_taxonomy()
+
+
+@pytest.fixture(scope="session")
+def suite(taxonomy):
+    from scine_eval.suite import load_suite
+
+    return load_suite(None, taxonomy)
+
+
+@pytest.fixture(scope="session")
+def _video_source(tmp_path_factory, suite) -> VideoFolder:
+    base = tmp_path_factory.mktemp("video-source")
+    return VideoFolder.build(base / "videos", suite, base / "annotations.jsonl")
+
+
+@pytest.fixture
+def videos(tmp_path, _video_source) -> VideoFolder:
+    """A folder of tiny real mp4s named ``{prompt_id}-0.mp4`` for every starter prompt, with annotations.
+
+    A fresh copy per test, so a test may delete or corrupt files.
+    """
+    shutil.copytree(_video_source.root, tmp_path / "videos")
+    shutil.copy(_video_source.annotations, tmp_path / "annotations.jsonl")
+    return VideoFolder(tmp_path / "videos", tmp_path / "annotations.jsonl", list(_video_source.prompt_ids))
