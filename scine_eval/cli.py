@@ -50,6 +50,7 @@ def _commands() -> dict[str, tuple[Callable[[], ArgumentParser], Command]]:
         "validate": (commands.validate_parser, commands.validate),
         "models": (commands.registry_parser("models"), commands.models),
         "judges": (commands.registry_parser("judges"), commands.judges),
+        "example": (commands.example_parser, commands.example),
     }
 
 
@@ -58,7 +59,7 @@ def run_parser() -> ArgumentParser:
     summary = (RunConfig.__doc__ or "").strip().split("\n\n")[0]
     parser = ArgumentParser(
         prog="scine-eval",
-        description=f"{summary} Subcommands: taxonomy, tasks, validate, models, judges (scine-eval SUBCOMMAND -h).",
+        description=f"{summary} Subcommands: taxonomy, tasks, validate, models, judges, example (scine-eval SUBCOMMAND -h).",
         epilog='example: scine-eval --model cached --model_args path=videos/ --tasks "camera.*" '
         "--judge human --judge_args annotations=ratings.jsonl",
         default_env=False,

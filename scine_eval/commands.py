@@ -184,3 +184,24 @@ def _list_registry(registry, fmt: str) -> int:
         table.add_row(row["name"], ", ".join(row["aliases"]), row["summary"], row["class"])
     out.print(table)
     return 0
+
+
+def example_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog="scine-eval example",
+                            description="Write an example kit (procedural videos + simulated ratings) to try a run offline.")
+    parser.add_argument("--output", type=str, default="example", help="Folder to write the kit into.")
+    add_dataclass_arguments(parser, RunConfig, only=("taxonomy", "suite"))
+    return parser
+
+
+def example(namespace: Namespace) -> int:
+    from scine_eval.example import write_example
+    from scine_eval.suite import load_suite
+    from scine_eval.taxonomy import load_taxonomy
+
+    suite = load_suite(namespace.suite, load_taxonomy(namespace.taxonomy))
+    videos, annotations = write_example(namespace.output, suite)
+    err_console.print(f"wrote {len(suite.prompts)} videos to {videos} and simulated ratings to {annotations}")
+    out.print(f"scine-eval --model cached --model_args path={videos} --judge human --judge_args annotations={annotations}",
+              highlight=False, markup=False)
+    return 0

@@ -45,6 +45,9 @@ class Context:
     tasks: dict[str, Task]
     """The selected tasks and, recursively, their members."""
     requested: list[str]
+    """The tasks the selection named, in order."""
+    roots: list[str]
+    """Those of them not inside another selected group: where tables and breakdowns start."""
     model: ModelAdapter
     judge: Judge
     dist: Distributed
@@ -116,6 +119,7 @@ def prepare(config: RunConfig) -> Context:
         suite=suite,
         tasks=index.closure(selected),
         requested=[task.name for task in selected],
+        roots=[task.name for task in index.roots(selected)],
         model=model,
         judge=judge_obj,
         dist=dist,

@@ -42,7 +42,7 @@ def results_table(results: dict[str, Any], requested_only: bool = False) -> Tabl
             for child in subtasks.get(name, ()):
                 row(child, depth + 1)
 
-    roots = results["config"]["requested_tasks"]
+    roots = results["config"]["root_tasks"]
     for name in roots:
         row(name, 0)
     return table

@@ -85,6 +85,7 @@ def build_results(
             "judge_fingerprint": context.judge.fingerprint,
             "tasks": list(config.tasks),
             "requested_tasks": context.requested,
+            "root_tasks": context.roots,
             "seed": config.seed,
             "seed_recipe": seed_recipe,
             "videos_per_prompt": config.videos_per_prompt,
@@ -139,9 +140,9 @@ def _counts(original: int, rows: list[dict]) -> dict[str, int]:
 
 
 def _breakdowns(context: Context, scored: Mapping[str, Sequence[SampleScore]], bootstrap: Bootstrap) -> dict:
-    """Micro means by suite, role, difficulty and genre, for each task the user asked for."""
+    """Micro means by suite, role, difficulty and genre, for each root of the selection."""
     out = {}
-    for name in context.requested:
+    for name in context.roots:
         samples = _samples_under(context, name, scored)
         out[name] = {
             facet: {value: _estimate_dict(e) for value, e in mean_by(

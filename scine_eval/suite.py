@@ -3,7 +3,8 @@
 A suite is a dataset with two configs, ``prompts`` and ``questions`` (split ``test``), loaded through
 ``datasets`` the same way wherever it lives:
 
-* a bundled suite by name (``starter``), a folder under ``tasks/suites/``;
+* a bundled suite by name (``starter``), a folder under ``tasks/suites/`` (a bare name that is a bundled
+  suite means the bundled one: write ``./starter`` for a local folder of that name);
 * a local folder holding ``prompts.jsonl`` / ``questions.jsonl`` (or ``.parquet``), with or without a
   dataset card;
 * a Hugging Face Hub dataset id, optionally pinned as ``org/name@revision``.
@@ -180,6 +181,8 @@ def _parse(model: type[BaseModel], row: Mapping, source: str, where: str):
 
 
 def _local_folder(source: str) -> Path | None:
+    if "/" not in source and bundled_path("suites", source).is_dir():
+        return bundled_path("suites", source)  # a bare bundled name wins; write ./name for a local folder
     path = Path(source).expanduser()
     if path.is_dir():
         return path
@@ -189,8 +192,6 @@ def _local_folder(source: str) -> Path | None:
             "a bundled suite name, or a Hub dataset id",
             path=path,
         )
-    if "/" not in source and bundled_path("suites", source).is_dir():
-        return bundled_path("suites", source)
     if source.startswith((".", "/", "~")) or source.endswith((".jsonl", ".parquet", ".json")):
         raise ConfigError("suite folder not found", path=path)
     return None

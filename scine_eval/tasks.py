@@ -150,6 +150,8 @@ class TaskIndex:
     def __init__(self, taxonomy: Taxonomy, include_paths: Iterable[str | Path] = (), include_defaults: bool = True):
         self.taxonomy = taxonomy
         self.registry: Registry[Task] = Registry("task", Task)
+        self._order: list[str] = []
+        """Task names in definition order (taxonomy order for families), which globs keep."""
         self._top_level: dict[str, list[str]] = {}
         folders: list[Path] = [bundled_path("families")] if include_defaults else []
         folders += _plugin_folders()
@@ -179,6 +181,8 @@ class TaskIndex:
         if task.name in self.registry and self.registry.get(task.name) != task:
             other = self.registry.get(task.name).source
             raise ConfigError(f"task {task.name!r} is also defined in {other}", path=task.source)
+        if task.name not in self.registry:
+            self._order.append(task.name)
         self.registry.add(task.name, task)
 
     def _build(self, raw: dict, path: Path) -> tuple[list[Task], list[str]]:
@@ -257,7 +261,7 @@ class TaskIndex:
             elif spec in self.registry:
                 found = [self.get(spec)]
             elif any(char in spec for char in "*?["):
-                found = [self.get(name) for name in self.names() if fnmatch.fnmatchcase(name, spec)]
+                found = [self.get(name) for name in self._order if fnmatch.fnmatchcase(name, spec)]
                 if not found:
                     raise UnknownNameError("task pattern", spec, self._pattern_hints(spec))
             else:
@@ -269,6 +273,11 @@ class TaskIndex:
     def _pattern_hints(self, pattern: str) -> list[str]:
         words = [w for w in pattern.replace("*", " ").replace("?", " ").replace(".", " ").split() if w]
         return [name for name in self.names() if any(w in name for w in words)][:20] or self.names()
+
+    def roots(self, tasks: Sequence[Task]) -> list[Task]:
+        """The tasks that are not members (at any depth) of another task in ``tasks``: where tables start."""
+        inside = {name for task in tasks for name in self.closure([task]) if name != task.name}
+        return [task for task in tasks if task.name not in inside]
 
     def closure(self, tasks: Iterable[Task]) -> dict[str, Task]:
         """The tasks plus, recursively, every member of the groups among them (selection order first)."""
