@@ -1,5 +1,8 @@
-"""A cached-video evaluation of the whole starter suite (52 videos, 282 questions, all 102 tasks):
-with an empty judgement cache, and rerun on a warm one. Read the two side by side (group "evaluate")."""
+"""A cached-video evaluation of the whole starter suite, cold and warm.
+
+52 videos, 282 questions, all 102 tasks: with an empty judgement cache, and rerun on a warm one.
+Read the two side by side (group "evaluate").
+"""
 
 from __future__ import annotations
 
@@ -22,15 +25,27 @@ def kit(tmp_path_factory):
 
 def config(kit, tmp_path, cache: str) -> RunConfig:
     videos, annotations = kit
-    return RunConfig(model="cached", model_args=f"path={videos}", judge="human", judge_args=f"annotations={annotations}",
-                     tasks=["scine"], output_path=str(tmp_path / "out"), cache_dir=cache, bootstrap_iters=1000)
+    return RunConfig(
+        model="cached",
+        model_args=f"path={videos}",
+        judge="human",
+        judge_args=f"annotations={annotations}",
+        tasks=["scine"],
+        output_path=str(tmp_path / "out"),
+        cache_dir=cache,
+        bootstrap_iters=1000,
+    )
 
 
 @pytest.mark.benchmark(group="evaluate")
 def test_cold_cache(benchmark, kit, tmp_path):
     counter = itertools.count()
-    benchmark.pedantic(lambda c: evaluate(c), setup=lambda: ((config(kit, tmp_path, str(tmp_path / f"c{next(counter)}")),), {}),
-                       rounds=5, warmup_rounds=1)
+    benchmark.pedantic(
+        lambda c: evaluate(c),
+        setup=lambda: ((config(kit, tmp_path, str(tmp_path / f"c{next(counter)}")),), {}),
+        rounds=5,
+        warmup_rounds=1,
+    )
 
 
 @pytest.mark.benchmark(group="evaluate")

@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from scine_eval.judges.base import SCALE, Judge, JudgeItem, Judgement, register_judge
+
 from scine_eval.data import quiet_datasets
 from scine_eval.errors import ConfigError
 from scine_eval.fingerprint import fingerprint
-from scine_eval.judges.base import SCALE, Judge, JudgeItem, Judgement, register_judge
 from scine_eval.video import sha256_file
 
 _FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -76,7 +77,9 @@ class HumanAnnotations(Judge):
             score = row["score"]
             if isinstance(score, bool) or not isinstance(score, (int, float)) or not SCALE[0] <= score <= SCALE[1]:
                 raise ConfigError(
-                    f"score {score!r} is outside the {SCALE[0]:g}-{SCALE[1]:g} scale", path=self.source, where=where
+                    f"score {score!r} is outside the {SCALE[0]:g}-{SCALE[1]:g} scale",
+                    path=self.source,
+                    where=where,
                 )
             rater = str(row.get("rater") or f"row{number}")
             question = str(row["question_id"])
@@ -85,9 +88,15 @@ class HumanAnnotations(Judge):
             elif row.get("seed") is not None:
                 key, table = (question, int(row["seed"])), self.by_seed
             else:
-                raise ConfigError("a row needs 'video_sha256' or 'seed' to name its video", path=self.source, where=where)
+                raise ConfigError(
+                    "a row needs 'video_sha256' or 'seed' to name its video", path=self.source, where=where
+                )
             if (key, rater) in seen:
-                raise ConfigError(f"rater {rater!r} rated question {question!r} of this video twice", path=self.source, where=where)
+                raise ConfigError(
+                    f"rater {rater!r} rated question {question!r} of this video twice",
+                    path=self.source,
+                    where=where,
+                )
             seen.add((key, rater))
             table[key].append((rater, float(score)))
 

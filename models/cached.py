@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scine_eval.errors import ConfigError
 from scine_eval.models.base import GeneratedVideo, GenerationRequest, ModelAdapter, register_model
+
+from scine_eval.errors import ConfigError
 from scine_eval.video import sha256_file
 
 
@@ -64,7 +65,9 @@ class CachedVideos(ModelAdapter):
             except json.JSONDecodeError as error:
                 raise ConfigError(f"not JSON: {error.msg}", path=path, where=where) from None
             except KeyError as error:
-                raise ConfigError(f"missing key {error.args[0]!r} (rows need prompt_id, seed, path)", path=path, where=where) from None
+                raise ConfigError(
+                    f"missing key {error.args[0]!r} (rows need prompt_id, seed, path)", path=path, where=where
+                ) from None
             except (TypeError, ValueError):
                 raise ConfigError(f"seed {row.get('seed')!r} is not an integer", path=path, where=where) from None
             if key in entries:
@@ -75,7 +78,9 @@ class CachedVideos(ModelAdapter):
     def _inside(self, relative: str, source: Path | str, where: str) -> Path:
         resolved = (self.root / relative).resolve()
         if not resolved.is_relative_to(self.root):
-            raise ConfigError(f"path {relative!r} escapes the video folder {str(self.root)!r}", path=source, where=where)
+            raise ConfigError(
+                f"path {relative!r} escapes the video folder {str(self.root)!r}", path=source, where=where
+            )
         return resolved
 
     def locate(self, prompt_id: str, seed: int) -> Path:
@@ -101,7 +106,12 @@ class CachedVideos(ModelAdapter):
 
     def spec(self) -> dict[str, Any]:
         manifest = sha256_file(self.manifest_path) if self.manifest_path else None
-        return {"adapter": self.name, "root": str(self.root), "pattern": self.pattern, "manifest_sha256": manifest}
+        return {
+            "adapter": self.name,
+            "root": str(self.root),
+            "pattern": self.pattern,
+            "manifest_sha256": manifest,
+        }
 
     def model_info(self) -> dict[str, Any]:
         return {"model_name": self.model_name, "model_sha": self.revision, "model_dtype": ""}

@@ -59,7 +59,7 @@ def run_parser() -> ArgumentParser:
     summary = (RunConfig.__doc__ or "").strip().split("\n\n")[0]
     parser = ArgumentParser(
         prog="scine-eval",
-        description=f"{summary} Subcommands: taxonomy, tasks, validate, models, judges, example (scine-eval SUBCOMMAND -h).",
+        description=f"{summary} Subcommands (scine-eval SUBCOMMAND -h): {', '.join(sorted(_commands()))}.",
         epilog='example: scine-eval --model cached --model_args path=videos/ --tasks "camera.*" '
         "--judge human --judge_args annotations=ratings.jsonl",
         default_env=False,

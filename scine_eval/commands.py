@@ -106,8 +106,13 @@ def tasks(namespace: Namespace) -> int:
         out.print(dumps(rows), highlight=False, markup=False)
         return 0
     table = Table(title=f"{len(rows)} tasks · suite {suite.version}", title_justify="left")
-    for column, justify in (("task", "left"), ("kind", "left"), ("questions", "right"), ("leaves", "right"),
-                            ("version", "right")):
+    for column, justify in (
+        ("task", "left"),
+        ("kind", "left"),
+        ("questions", "right"),
+        ("leaves", "right"),
+        ("version", "right"),
+    ):
         table.add_column(column, justify=justify)
     for row in rows:
         style = "dim" if row["questions"] == 0 else None
@@ -117,8 +122,10 @@ def tasks(namespace: Namespace) -> int:
 
 
 def validate_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog="scine-eval validate",
-                            description="Check the taxonomy, the task files and the suite together; exit 2 on a fault.")
+    parser = ArgumentParser(
+        prog="scine-eval validate",
+        description="Check the taxonomy, the task files and the suite together; exit 2 on a fault.",
+    )
     add_dataclass_arguments(parser, RunConfig, only=(*_DATA_OPTIONS, "tasks"))
     return parser
 
@@ -172,8 +179,14 @@ def _list_registry(registry, fmt: str) -> int:
     for name in registry.names():
         cls = registry.get(name)
         summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-        rows.append({"name": name, "aliases": registry.aliases_of(name), "class": f"{cls.__module__}.{cls.__qualname__}",
-                     "summary": summary})
+        rows.append(
+            {
+                "name": name,
+                "aliases": registry.aliases_of(name),
+                "class": f"{cls.__module__}.{cls.__qualname__}",
+                "summary": summary,
+            }
+        )
     if fmt == "json":
         out.print(dumps(rows), highlight=False, markup=False)
         return 0
@@ -187,8 +200,10 @@ def _list_registry(registry, fmt: str) -> int:
 
 
 def example_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog="scine-eval example",
-                            description="Write an example kit (procedural videos + simulated ratings) to try a run offline.")
+    parser = ArgumentParser(
+        prog="scine-eval example",
+        description="Write an example kit (procedural videos + simulated ratings) to try a run offline.",
+    )
     parser.add_argument("--output", type=str, default="example", help="Folder to write the kit into.")
     add_dataclass_arguments(parser, RunConfig, only=("taxonomy", "suite"))
     return parser
@@ -202,6 +217,9 @@ def example(namespace: Namespace) -> int:
     suite = load_suite(namespace.suite, load_taxonomy(namespace.taxonomy))
     videos, annotations = write_example(namespace.output, suite)
     err_console.print(f"wrote {len(suite.prompts)} videos to {videos} and simulated ratings to {annotations}")
-    out.print(f"scine-eval --model cached --model_args path={videos} --judge human --judge_args annotations={annotations}",
-              highlight=False, markup=False)
+    out.print(
+        f"scine-eval --model cached --model_args path={videos} --judge human --judge_args annotations={annotations}",
+        highlight=False,
+        markup=False,
+    )
     return 0

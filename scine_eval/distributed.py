@@ -63,5 +63,7 @@ def from_environment() -> Distributed:
     if not dist.is_initialized():
         dist.init_process_group(backend="gloo")
     return Distributed(
-        rank=dist.get_rank(), world_size=dist.get_world_size(), local_rank=int(os.environ.get("LOCAL_RANK", "0"))
+        rank=dist.get_rank(),
+        world_size=dist.get_world_size(),
+        local_rank=int(os.environ.get("LOCAL_RANK", "0")),
     )

@@ -58,7 +58,7 @@ class MissingDependencyError(ScineEvalError):
 
     def __init__(self, package: str, extra: str):
         super().__init__(
-            f"this feature needs the package {package!r}: pip install \"scine-eval[{extra}]\" "
+            f'this feature needs the package {package!r}: pip install "scine-eval[{extra}]" '
             "(on CPU machines add -c constraints.txt so torch stays the CPU build)"
         )
 

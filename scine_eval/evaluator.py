@@ -28,8 +28,8 @@ from scine_eval.results import RunOutput, build_results, write_outputs
 from scine_eval.stats import Bootstrap, SampleScore, score_tasks
 from scine_eval.store import VideoRecord, VideoStore
 from scine_eval.suite import Prompt, Question, Suite, load_suite
-from scine_eval.taxonomy import Node, Taxonomy, load_taxonomy
 from scine_eval.tasks import Task, TaskIndex
+from scine_eval.taxonomy import Node, Taxonomy, load_taxonomy
 from scine_eval.video import probe, sha256_file
 
 log = logging.getLogger("scine_eval")
@@ -84,7 +84,8 @@ def evaluate(config: RunConfig | None = None, **overrides: Any) -> RunOutput:
     """Runs one evaluation and returns its results (rank 0 also writes them).
 
     Args:
-        config: the run's options; keyword ``overrides`` replace single fields
+        config: the run's options (defaults when None).
+        **overrides: fields of :class:`RunConfig` to replace
             (``evaluate(model="cached", model_args="path=videos", tasks=["camera.*"])``).
     """
     config = replace(config or RunConfig(), **overrides)
@@ -162,15 +163,27 @@ def make_plan(context: Context) -> Plan:
             kept = list(dict.fromkeys(q.prompt_id for q in questions))[: config.limit]
             questions = [q for q in questions if q.prompt_id in set(kept)]
         samples[task.name] = [
-            Sample(task.name, suite.prompts[q.prompt_id], _asked(task, q, context.taxonomy), context.taxonomy[q.node_id],
-                   config.seed + j, j, task.rubric)
+            Sample(
+                task.name,
+                suite.prompts[q.prompt_id],
+                _asked(task, q, context.taxonomy),
+                context.taxonomy[q.node_id],
+                config.seed + j,
+                j,
+                task.rubric,
+            )
             for q in questions
             for j in range(config.videos_per_prompt)
         ]
     pairs = sorted({(s.prompt.id, s.sample_index) for task in samples.values() for s in task})
     requests = [
-        GenerationRequest(prompt_id=p, prompt=suite.prompts[p].text, seed=config.seed + j, sample_index=j,
-                          output_path=_store_path(context, suite.prompts[p], config.seed + j))
+        GenerationRequest(
+            prompt_id=p,
+            prompt=suite.prompts[p].text,
+            seed=config.seed + j,
+            sample_index=j,
+            output_path=_store_path(context, suite.prompts[p], config.seed + j),
+        )
         for p, j in pairs
     ]
     return Plan(samples=samples, original=original, requests=requests)
@@ -196,7 +209,12 @@ def generate(context: Context, plan: Plan) -> dict[tuple[str, int], VideoRecord]
         if request.output_path.is_file():
             records[(request.prompt_id, request.seed)] = _record(request, request.output_path)
         else:
-            todo.append((request.output_path, replace(request, output_path=VideoStore.partial_path(request.output_path))))
+            todo.append(
+                (
+                    request.output_path,
+                    replace(request, output_path=VideoStore.partial_path(request.output_path)),
+                )
+            )
     with progress_bar("generate", len(todo), enabled=context.dist.is_main and bool(todo)) as advance:
         for final, request in todo:
             records[(request.prompt_id, request.seed)] = _generate_one(context.model, request, final)
@@ -215,11 +233,22 @@ def _generate_one(model: ModelAdapter, request: GenerationRequest, final: Path) 
         [result] = model.generate([request])
     except Exception as error:  # one failing request must not end a long run; it is recorded instead
         log.warning("generation failed for %s seed %s: %s", request.prompt_id, request.seed, error)
-        return VideoRecord(request.prompt_id, request.seed, request.sample_index, None,
-                           error=f"generation failed: {type(error).__name__}: {error}")
+        return VideoRecord(
+            request.prompt_id,
+            request.seed,
+            request.sample_index,
+            None,
+            error=f"generation failed: {type(error).__name__}: {error}",
+        )
     if result.path is None:
-        return VideoRecord(request.prompt_id, request.seed, request.sample_index, None,
-                           error=result.error or "no video", metadata=result.metadata)
+        return VideoRecord(
+            request.prompt_id,
+            request.seed,
+            request.sample_index,
+            None,
+            error=result.error or "no video",
+            metadata=result.metadata,
+        )
     path = Path(result.path)
     if path == request.output_path:  # written into the store: move it into place only now it is complete
         VideoStore.commit(path, final)
@@ -233,17 +262,34 @@ def _record(request: GenerationRequest, path: Path, metadata: dict | None = None
         info = probe(path)
         digest = sha256_file(path)
     except VideoError as error:
-        return VideoRecord(request.prompt_id, request.seed, request.sample_index, str(path), error=error.cause,
-                           metadata=metadata or {})
-    details = {"width": info.width, "height": info.height, "fps": info.fps, "n_frames": info.n_frames,
-               "duration": info.duration, "codec": info.codec}
-    return VideoRecord(request.prompt_id, request.seed, request.sample_index, str(path), sha256=digest, info=details,
-                       metadata=metadata or {})
+        return VideoRecord(
+            request.prompt_id,
+            request.seed,
+            request.sample_index,
+            str(path),
+            error=error.cause,
+            metadata=metadata or {},
+        )
+    details = {
+        "width": info.width,
+        "height": info.height,
+        "fps": info.fps,
+        "n_frames": info.n_frames,
+        "duration": info.duration,
+        "codec": info.codec,
+    }
+    return VideoRecord(
+        request.prompt_id,
+        request.seed,
+        request.sample_index,
+        str(path),
+        sha256=digest,
+        info=details,
+        metadata=metadata or {},
+    )
 
 
-def judge(
-    context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecord]
-) -> dict[tuple[str, str], Judgement]:
+def judge(context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecord]) -> dict[tuple[str, str], Judgement]:
     """A judgement for every (video, item) with a usable video and a node the judge covers.
 
     Items are grouped by video (a judge may encode a video once for all its questions), videos are
@@ -254,18 +300,31 @@ def judge(
     for sample in (s for task in plan.samples.values() for s in task):
         video = videos[(sample.prompt.id, sample.seed)]
         if video.ok and judge_obj.covers(sample.node):
-            item = JudgeItem(Path(video.path), video.sha256, sample.seed, sample.prompt, sample.question, sample.node,
-                             sample.rubric)
+            item = JudgeItem(
+                Path(video.path),
+                video.sha256,
+                sample.seed,
+                sample.prompt,
+                sample.question,
+                sample.node,
+                sample.rubric,
+            )
             items[video.sha256].setdefault(item.key, item)
     mine = context.dist.shard(sorted(items))
     keys = [(video, key) for video in mine for key in items[video]]
     done = context.cache.get_many(fp, keys)
     pending = [video for video in mine if any((video, key) not in done for key in items[video])]
     batch = max(1, judge_obj.videos_per_batch)
-    with progress_bar("judge", sum(len(items[v]) for v in pending), enabled=context.dist.is_main and bool(pending)) as advance:
+    with progress_bar(
+        "judge", sum(len(items[v]) for v in pending), enabled=context.dist.is_main and bool(pending)
+    ) as advance:
         for start in range(0, len(pending), batch):
-            todo = [it for video in pending[start : start + batch] for it in items[video].values()
-                    if (video, it.key) not in done]
+            todo = [
+                it
+                for video in pending[start : start + batch]
+                for it in items[video].values()
+                if (video, it.key) not in done
+            ]
             new = _judge_batch(judge_obj, todo)
             context.cache.put_many(fp, [(it.video_sha256, it.key, j) for it, j in new if not _is_crash(j)])
             done.update({(it.video_sha256, it.key): j for it, j in new})
@@ -289,7 +348,7 @@ def _judge_batch(judge_obj: Judge, items: Sequence[JudgeItem]) -> list[tuple[Jud
     except Exception as error:  # a failing batch is recorded (uncached, so a rerun retries it), never fatal
         log.warning("judge %s failed on %d item(s): %s", judge_obj.name, len(items), error)
         out = [Judgement.abstain(f"{_CRASH}{type(error).__name__}: {error}") for _ in items]
-    return list(zip(items, out))
+    return list(zip(items, out, strict=True))
 
 
 def aggregate(
@@ -303,8 +362,9 @@ def aggregate(
     scored: dict[str, list[SampleScore]] = {}
     for name, samples in plan.samples.items():
         logged[name] = [_outcome(context, sample, videos, judgements) for sample in samples]
-        scored[name] = [SampleScore(r["prompt_id"], r["node_id"], r["score"]) for r in logged[name]
-                        if r["score"] is not None]
+        scored[name] = [
+            SampleScore(r["prompt_id"], r["node_id"], r["score"]) for r in logged[name] if r["score"] is not None
+        ]
     prompts = [s.prompt_id for rows in scored.values() for s in rows]
     bootstrap = Bootstrap(prompts, iters=context.config.bootstrap_iters, seed=context.config.seed)
     scores = score_tasks(context.tasks, scored, bootstrap)
@@ -318,12 +378,25 @@ def _outcome(
     judgements: dict[tuple[str, str], Judgement],
 ) -> dict[str, Any]:
     video = videos[(sample.prompt.id, sample.seed)]
-    item_key = JudgeItem(Path(video.path or "."), video.sha256 or "", sample.seed, sample.prompt, sample.question,
-                         sample.node, sample.rubric).key
+    item_key = JudgeItem(
+        Path(video.path or "."),
+        video.sha256 or "",
+        sample.seed,
+        sample.prompt,
+        sample.question,
+        sample.node,
+        sample.rubric,
+    ).key
     if not video.ok:
-        status, judgement = ("missing_video" if video.path is None else "video_error"), Judgement.abstain(video.error)
+        status, judgement = (
+            ("missing_video" if video.path is None else "video_error"),
+            Judgement.abstain(video.error),
+        )
     elif not context.judge.covers(sample.node):
-        status, judgement = "not_covered", Judgement.abstain(f"judge {context.judge.name!r} does not cover {sample.node.id!r}")
+        status, judgement = (
+            "not_covered",
+            Judgement.abstain(f"judge {context.judge.name!r} does not cover {sample.node.id!r}"),
+        )
     else:
         judgement = judgements[(video.sha256, item_key)]
         status = "scored" if judgement.score is not None else "unscored"

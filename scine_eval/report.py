@@ -19,8 +19,15 @@ def results_table(results: dict[str, Any], requested_only: bool = False) -> Tabl
         caption="score: mean rating on the 1-5 scale, 95% bootstrap CI over prompts; 0-100 = (score-1)/4·100",
         caption_justify="left",
     )
-    for column, justify in (("task", "left"), ("score", "right"), ("95% CI", "right"), ("0-100", "right"),
-                            ("samples", "right"), ("prompts", "right"), ("missing", "right")):
+    for column, justify in (
+        ("task", "left"),
+        ("score", "right"),
+        ("95% CI", "right"),
+        ("0-100", "right"),
+        ("samples", "right"),
+        ("prompts", "right"),
+        ("missing", "right"),
+    ):
         table.add_column(column, justify=justify)
 
     def row(name: str, depth: int) -> None:

@@ -32,7 +32,17 @@ if TYPE_CHECKING:
     from scine_eval.store import VideoRecord
 
 SCHEMA_VERSION = 1
-_PACKAGES = ("scine-eval", "numpy", "av", "datasets", "huggingface_hub", "torch", "transformers", "diffusers", "peft")
+_PACKAGES = (
+    "scine-eval",
+    "numpy",
+    "av",
+    "datasets",
+    "huggingface_hub",
+    "torch",
+    "transformers",
+    "diffusers",
+    "peft",
+)
 
 
 @dataclass
@@ -93,11 +103,21 @@ def build_results(
             "bootstrap_iters": config.bootstrap_iters,
             "world_size": context.dist.world_size,
         },
-        "suite": {"name": context.suite.name, "version": context.suite.version, "source": context.suite.source,
-                  "sha256": context.suite.sha256},
-        "taxonomy": {"name": context.taxonomy.name, "version": context.taxonomy.version,
-                     "path": context.taxonomy.path, "sha256": context.taxonomy.sha256},
-        "task_hashes": {n: fingerprint([(r["item_hash"], r["video_sha256"]) for r in rows]) for n, rows in logged.items()},
+        "suite": {
+            "name": context.suite.name,
+            "version": context.suite.version,
+            "source": context.suite.source,
+            "sha256": context.suite.sha256,
+        },
+        "taxonomy": {
+            "name": context.taxonomy.name,
+            "version": context.taxonomy.version,
+            "path": context.taxonomy.path,
+            "sha256": context.taxonomy.sha256,
+        },
+        "task_hashes": {
+            n: fingerprint([(r["item_hash"], r["video_sha256"]) for r in rows]) for n, rows in logged.items()
+        },
         "git_hash": _git_hash(),
         "date": context.started,
         "start_time": datetime.fromtimestamp(context.started, timezone.utc).isoformat(),
@@ -145,8 +165,12 @@ def _breakdowns(context: Context, scored: Mapping[str, Sequence[SampleScore]], b
     for name in context.roots:
         samples = _samples_under(context, name, scored)
         out[name] = {
-            facet: {value: _estimate_dict(e) for value, e in mean_by(
-                samples, {p.id: getattr(p, facet) for p in context.suite.prompts.values()}, bootstrap).items()}
+            facet: {
+                value: _estimate_dict(e)
+                for value, e in mean_by(
+                    samples, {p.id: getattr(p, facet) for p in context.suite.prompts.values()}, bootstrap
+                ).items()
+            }
             for facet in FACETS
         }
     return out
@@ -160,8 +184,14 @@ def _samples_under(context: Context, name: str, scored: Mapping[str, Sequence[Sa
 
 
 def _estimate_dict(estimate: Estimate) -> dict[str, Any]:
-    return {"score": estimate.mean, "score_norm": estimate.normalised, "ci_low": estimate.ci_low,
-            "ci_high": estimate.ci_high, "n_samples": estimate.n_samples, "n_prompts": estimate.n_prompts}
+    return {
+        "score": estimate.mean,
+        "score_norm": estimate.normalised,
+        "ci_low": estimate.ci_low,
+        "ci_high": estimate.ci_high,
+        "n_samples": estimate.n_samples,
+        "n_prompts": estimate.n_prompts,
+    }
 
 
 def _video_summary(videos: Mapping[tuple[str, int], VideoRecord]) -> dict[str, Any]:
@@ -177,8 +207,13 @@ def _video_summary(videos: Mapping[tuple[str, int], VideoRecord]) -> dict[str, A
 
 def _git_hash() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).parent)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).parent,
+        )
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None

@@ -82,7 +82,9 @@ class Bootstrap:
         rng = np.random.default_rng(seed)
         self.weights = rng.multinomial(n, np.full(n, 1.0 / n), size=iters).astype(float) if n and iters else None
 
-    def matrix(self, samples: Sequence[SampleScore], leaves: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def matrix(
+        self, samples: Sequence[SampleScore], leaves: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Per (prompt, leaf): the sum of scores and the count of samples (leaves in order of appearance)."""
         leaves = list(dict.fromkeys(s.leaf for s in samples)) if leaves is None else leaves
         column = {leaf: j for j, leaf in enumerate(leaves)}
@@ -100,8 +102,14 @@ class Bootstrap:
         finite = replicates[np.isfinite(replicates)]
         tail = (1 - self.confidence) / 2 * 100
         low, high = np.percentile(finite, [tail, 100 - tail])
-        return Estimate(point, float(low), float(high), float(finite.std(ddof=1)) if finite.size > 1 else 0.0,
-                        n_samples, n_prompts)
+        return Estimate(
+            point,
+            float(low),
+            float(high),
+            float(finite.std(ddof=1)) if finite.size > 1 else 0.0,
+            n_samples,
+            n_prompts,
+        )
 
 
 def score_tasks(
@@ -113,8 +121,10 @@ def score_tasks(
     def visit(name: str) -> tuple[TaskScore, dict]:
         if name not in memo:
             task = tasks[name]
-            memo[name] = _group(task, [visit(m) for m in task.subtasks], bootstrap) if task.is_group else _leaf_task(
-                task, samples.get(name, ()), bootstrap
+            memo[name] = (
+                _group(task, [visit(m) for m in task.subtasks], bootstrap)
+                if task.is_group
+                else _leaf_task(task, samples.get(name, ()), bootstrap)
             )
         return memo[name]
 
@@ -150,7 +160,11 @@ def _leaf_task(task: Task, samples: Sequence[SampleScore], bootstrap: Bootstrap)
     micro = bootstrap.estimate(micro_point, micro_reps, n_samples, n_prompts)
     macro = bootstrap.estimate(macro_point, macro_reps, n_samples, n_prompts)
     chosen = micro if task.aggregation == "micro" else macro
-    return TaskScore(chosen, micro, macro), {**parts, "macro": (macro_point, macro_reps), "n": (n_samples, n_prompts)}
+    return TaskScore(chosen, micro, macro), {
+        **parts,
+        "macro": (macro_point, macro_reps),
+        "n": (n_samples, n_prompts),
+    }
 
 
 def _group(task: Task, members: list[tuple[TaskScore, dict]], bootstrap: Bootstrap) -> tuple[TaskScore, dict]:

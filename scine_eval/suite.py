@@ -147,7 +147,9 @@ def build_suite(
         if question.id in seen_ids:
             raise ConfigError("duplicate question id", path=source, where=where)
         if question.prompt_id not in prompts:
-            raise ConfigError(f"prompt_id {question.prompt_id!r} is not a prompt of this suite", path=source, where=where)
+            raise ConfigError(
+                f"prompt_id {question.prompt_id!r} is not a prompt of this suite", path=source, where=where
+            )
         if question.node_id not in taxonomy:
             hint = suggest(question.node_id, [leaf.id for leaf in taxonomy.leaves()])
             raise ConfigError(
@@ -214,5 +216,7 @@ def _rows(source: str, config: str, local: Path | None, revision: str | None = N
         except ConfigError:
             raise
         except Exception as error:  # datasets raises many types; all mean "this source cannot be read"
-            raise ConfigError(f"cannot load the {config!r} table: {type(error).__name__}: {error}", path=source) from None
+            raise ConfigError(
+                f"cannot load the {config!r} table: {type(error).__name__}: {error}", path=source
+            ) from None
     return data.to_list()

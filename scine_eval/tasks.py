@@ -233,8 +233,14 @@ class TaskIndex:
         top = [spec.prefix + root for root in roots]
         if spec.root:
             leaves = _unique(leaf for task in tasks if not task.is_group for leaf in task.leaves)
-            root_task = Task(name=spec.root, leaves=leaves, subtasks=tuple(top), description=spec.description,
-                             family=spec.family, **common)
+            root_task = Task(
+                name=spec.root,
+                leaves=leaves,
+                subtasks=tuple(top),
+                description=spec.description,
+                family=spec.family,
+                **common,
+            )
             tasks.append(root_task)
             top = [root_task.name]
         return tasks, top
@@ -321,7 +327,9 @@ def _plugin_folders() -> list[Path]:
             target = entry_point.load()
             folders.append(Path(target() if callable(target) else target))
         except Exception as error:  # a broken plugin must say which one, not crash the import
-            raise ConfigError(f"task plugin {entry_point.name!r} ({entry_point.value}) failed to load: {error}") from None
+            raise ConfigError(
+                f"task plugin {entry_point.name!r} ({entry_point.value}) failed to load: {error}"
+            ) from None
     return folders
 
 

@@ -242,7 +242,9 @@ def _build_node(spec: _NodeSpec, children: list[str], path: str) -> Node:
     where = f"node {spec.id!r}"
     if children:
         if spec.values is not None or spec.question is not None:
-            raise ConfigError("only leaves take 'values' and 'question' (this node has children)", path=path, where=where)
+            raise ConfigError(
+                "only leaves take 'values' and 'question' (this node has children)", path=path, where=where
+            )
         values = None
     else:
         if spec.values is None:

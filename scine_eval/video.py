@@ -349,9 +349,7 @@ def _plan(
         raise ValueError(f"native_fps must be positive, got {native_fps!r}")
     if target_fps is not None and not (math.isfinite(target_fps) and target_fps > 0):
         raise ValueError(f"fps must be positive or None, got {target_fps!r}")
-    if max_frames is not None and (
-        isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1
-    ):
+    if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1):
         raise ValueError(f"max_frames must be a positive integer or None, got {max_frames!r}")
 
     if target_fps is None or target_fps >= native_fps:
@@ -399,9 +397,7 @@ def _fit_pixels(width: int, height: int, max_pixels: int | None) -> tuple[int, i
     return new_w, new_h
 
 
-def _read_frames(
-    path: PathLike, indices: list[int], n_frames: int, width: int, height: int
-) -> npt.NDArray[np.uint8]:
+def _read_frames(path: PathLike, indices: list[int], n_frames: int, width: int, height: int) -> npt.NDArray[np.uint8]:
     """Decode sequentially and convert only the frames at ``indices`` to RGB of the given size."""
     out = np.empty((len(indices), height, width, 3), dtype=np.uint8)
     if not indices:
@@ -522,9 +518,7 @@ def _next_frame(path: PathLike, frames: Iterator[av.VideoFrame], decoded: int) -
         ) from exc
 
 
-def _frame_rate(
-    path: PathLike, container: av.container.InputContainer, stream: av.VideoStream, n_frames: int
-) -> float:
+def _frame_rate(path: PathLike, container: av.container.InputContainer, stream: av.VideoStream, n_frames: int) -> float:
     """The native average frame rate, from the stream or else from the duration."""
     for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
         if rate and rate > 0:

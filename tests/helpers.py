@@ -29,8 +29,9 @@ class VideoFolder:
     prompt_ids: list[str]
 
     @classmethod
-    def build(cls, root: Path, suite: Suite, annotations: Path, seeds: tuple[int, ...] = (0,),
-              raters: int = 3) -> VideoFolder:
+    def build(
+        cls, root: Path, suite: Suite, annotations: Path, seeds: tuple[int, ...] = (0,), raters: int = 3
+    ) -> VideoFolder:
         root.mkdir(parents=True, exist_ok=True)
         ids = list(suite.prompts)
         for i, prompt_id in enumerate(ids):

@@ -13,8 +13,15 @@ from scine_eval.errors import ConfigError, ScineEvalError
 
 
 def run(videos, tmp_path, **overrides):
-    config = RunConfig(model="cached", model_args=videos.model_args(), judge="human", judge_args=videos.judge_args(),
-                       output_path=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"), bootstrap_iters=200)
+    config = RunConfig(
+        model="cached",
+        model_args=videos.model_args(),
+        judge="human",
+        judge_args=videos.judge_args(),
+        output_path=str(tmp_path / "out"),
+        cache_dir=str(tmp_path / "cache"),
+        bootstrap_iters=200,
+    )
     return evaluate(config, **overrides)
 
 
@@ -39,8 +46,19 @@ def test_scores_are_rater_means_aggregated_up_the_tree(videos, tmp_path, suite):
 def test_results_have_lm_eval_shape_and_files(videos, tmp_path):
     output = run(videos, tmp_path, tasks=["lighting.effects"], log_samples=True)
     record = output.results
-    for key in ("results", "groups", "group_subtasks", "configs", "versions", "n-samples", "config", "git_hash",
-                "date", "task_hashes", "environment"):
+    for key in (
+        "results",
+        "groups",
+        "group_subtasks",
+        "configs",
+        "versions",
+        "n-samples",
+        "config",
+        "git_hash",
+        "date",
+        "task_hashes",
+        "environment",
+    ):
         assert key in record
     assert record["config"]["judge_fingerprint"] and record["config"]["model_fingerprint"]
     assert record["suite"]["version"].startswith("starter@")
@@ -108,7 +126,9 @@ def test_rerun_uses_the_judgement_cache(videos, tmp_path, monkeypatch):
 
     calls = []
     original = HumanAnnotations.score
-    monkeypatch.setattr(HumanAnnotations, "score", lambda self, items: calls.append(len(items)) or original(self, items))
+    monkeypatch.setattr(
+        HumanAnnotations, "score", lambda self, items: calls.append(len(items)) or original(self, items)
+    )
     first = run(videos, tmp_path, tasks=["lighting.color_temperature"])
     judged = sum(calls)
     assert judged == first.results["n-samples"]["lighting.color_temperature"]["effective"]
