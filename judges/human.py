@@ -38,6 +38,8 @@ class HumanAnnotations(Judge):
     """
 
     def __init__(self, annotations: str, split: str = "test", min_raters: int = 1):
+        if min_raters < 1:
+            raise ConfigError(f"min_raters must be at least 1, got {min_raters}")
         self.source = annotations
         self.min_raters = min_raters
         rows, self.source_sha256 = self._load(annotations, split)
@@ -86,7 +88,7 @@ class HumanAnnotations(Judge):
             if row.get("video_sha256"):
                 key, table = (question, str(row["video_sha256"])), self.by_hash
             elif row.get("seed") is not None:
-                key, table = (question, int(row["seed"])), self.by_seed
+                key, table = (question, _seed(row["seed"], self.source, where)), self.by_seed
             else:
                 raise ConfigError(
                     "a row needs 'video_sha256' or 'seed' to name its video", path=self.source, where=where
@@ -116,3 +118,13 @@ class HumanAnnotations(Judge):
 
     def spec(self) -> dict[str, Any]:
         return {"judge": self.name, "annotations_sha256": self.source_sha256, "min_raters": self.min_raters}
+
+
+def _seed(value: Any, source: str, where: str) -> int:
+    """A row's seed as an int (csv columns with blanks hold floats such as 3.0); anything else is an error."""
+    try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError(value)  # int() would quietly turn True into 1 and 1.5 into 1
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"seed {value!r} is not an integer", path=source, where=where) from None

@@ -43,6 +43,13 @@ class CachedVideos(ModelAdapter):
         self.root = Path(path).expanduser().resolve()
         if not self.root.is_dir():
             raise ConfigError("video folder not found (model_args path=...)", path=self.root)
+        try:
+            pattern.format(prompt_id="p", seed=0)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ConfigError(
+                f"model_args pattern {pattern!r} is not a file name pattern ({type(error).__name__}: {error}); "
+                "its placeholders are prompt_id, seed"
+            ) from None
         self.pattern = pattern
         self.model_name = model_name or self.root.name
         self.revision = revision or ""
@@ -50,6 +57,8 @@ class CachedVideos(ModelAdapter):
         if manifest and not manifest_path.is_file():
             raise ConfigError("manifest not found (model_args manifest=...)", path=manifest_path)
         self.manifest_path = manifest_path if manifest_path.is_file() else None
+        # Hashed when read, so the fingerprint describes the rows in use even if the file changes later.
+        self.manifest_sha256 = sha256_file(self.manifest_path) if self.manifest_path else None
         self.entries = self._read_manifest(self.manifest_path) if self.manifest_path else {}
 
     def _read_manifest(self, path: Path) -> dict[tuple[str, int], Path]:
@@ -60,7 +69,16 @@ class CachedVideos(ModelAdapter):
             where = f"line {number}"
             try:
                 row = json.loads(line)
-                key = (str(row["prompt_id"]), int(row["seed"]))
+                if not isinstance(row, dict):
+                    raise ConfigError(
+                        'not a JSON object (rows are {"prompt_id": ..., "seed": ..., "path": ...})',
+                        path=path,
+                        where=where,
+                    )
+                seed = row["seed"]
+                if isinstance(seed, bool) or (isinstance(seed, float) and not seed.is_integer()):
+                    raise ValueError(seed)  # int() would quietly turn true into 1 and 1.5 into 1
+                key = (str(row["prompt_id"]), int(seed))
                 video = row["path"]
             except json.JSONDecodeError as error:
                 raise ConfigError(f"not JSON: {error.msg}", path=path, where=where) from None
@@ -105,12 +123,11 @@ class CachedVideos(ModelAdapter):
         return out
 
     def spec(self) -> dict[str, Any]:
-        manifest = sha256_file(self.manifest_path) if self.manifest_path else None
         return {
             "adapter": self.name,
             "root": str(self.root),
             "pattern": self.pattern,
-            "manifest_sha256": manifest,
+            "manifest_sha256": self.manifest_sha256,
         }
 
     def model_info(self) -> dict[str, Any]:

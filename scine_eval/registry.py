@@ -108,13 +108,13 @@ class Registry(Generic[T]):
             canonical = self._aliases.get(name, name)
             if canonical in self._objects:
                 return self._objects[canonical]
-            if canonical not in self._lazy and ":" in name:
-                self._lazy[canonical] = name
-            if canonical not in self._lazy:
+            if canonical not in self._lazy and ":" not in name:
                 raise UnknownNameError(self.kind, name, self.names(include_aliases=True))
-            target = self._lazy[canonical]
+            target = self._lazy.get(canonical, name)  # an unlisted "module:attribute" is only kept once it loads
         obj = self._load(canonical, target)
         self.add(canonical, obj)
+        if isinstance(obj, type) and not vars(obj).get("name"):
+            obj.name = canonical  # a plugin class without the decorator: results and fingerprints need a name
         return obj
 
     def resolve(self, name: str) -> str:

@@ -177,7 +177,8 @@ def build_suite(
 
 def _parse(model: type[BaseModel], row: Mapping, source: str, where: str):
     try:
-        return model.model_validate(dict(row))
+        # datasets fills absent columns with None: drop them so a missing field reads "Field required"
+        return model.model_validate({k: v for k, v in row.items() if v is not None})
     except ValidationError as error:
         raise ConfigError(validation_message(error), path=source, where=where) from None
 

@@ -166,7 +166,18 @@ class TaskIndex:
         path = Path(path)
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and not p.name.startswith("_"))
-            return [task for file in files for task in self.load(file)]
+            loaded: list[Task] = []
+            while files:  # a group may name tasks of a file that sorts after it: retry it once those are in
+                waiting = []
+                for file in files:
+                    try:
+                        loaded += self.load(file)
+                    except UnknownNameError:
+                        waiting.append(file)
+                if len(waiting) == len(files):
+                    self.load(waiting[0])  # no progress: raise the first file's error
+                files = waiting
+            return loaded
         if not path.is_file():
             raise ConfigError("task file or folder not found", path=path)
         key = str(path.resolve())
@@ -262,10 +273,12 @@ class TaskIndex:
         selected: dict[str, Task] = {}
         for spec in _split(specs):
             path = Path(spec).expanduser()
-            if spec.endswith(YAML_SUFFIXES) or path.is_dir():
-                found = self.load(path)
-            elif spec in self.registry:
+            if spec in self.registry:  # a task name wins over a folder of that name in the working directory
                 found = [self.get(spec)]
+            elif spec.endswith(YAML_SUFFIXES) or path.is_dir():
+                found = self.load(path)
+                if not found:
+                    raise ConfigError("no task files (*.yaml, *.yml not starting with '_') here", path=path)
             elif any(char in spec for char in "*?["):
                 found = [self.get(name) for name in self._order if fnmatch.fnmatchcase(name, spec)]
                 if not found:

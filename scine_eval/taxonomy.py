@@ -165,29 +165,20 @@ class Taxonomy:
         raise ValueError(f"{value!r} is not a value of {node_id!r}; valid: {', '.join(node.values)}")
 
     def to_dict(self) -> dict:
-        """The taxonomy as plain data (the shape of the file, plus derived children)."""
-        return {
-            "name": self.name,
-            "version": self.version,
-            "path": self.path,
-            "sha256": self.sha256,
-            "nodes": [
-                {
-                    "id": n.id,
-                    "name": n.name,
-                    "parent": n.parent,
-                    "children": list(n.children),
-                    "description": n.description,
-                    "values": OPEN if n.is_open else (list(n.values) if n.values else None),
-                    "question": n.question,
-                    "value_questions": dict(n.value_questions),
-                    "provenance": n.provenance,
-                    "note": n.note,
-                }
-                for n in self
-            ],
-        }
-
+        """The taxonomy in the file's own schema: dumping it to YAML gives a file ``--taxonomy`` loads."""
+        nodes = []
+        for n in self:
+            row = {"id": n.id, "parent": n.parent, "name": n.name, "description": n.description}
+            if n.is_leaf:
+                row["values"] = OPEN if n.is_open else list(n.values)
+                row["question"] = n.question
+                if n.value_questions:
+                    row["value_questions"] = dict(n.value_questions)
+            row["provenance"] = n.provenance
+            if n.note:
+                row["note"] = n.note
+            nodes.append({k: v for k, v in row.items() if v is not None})
+        return {"version": self.version, "name": self.name, "nodes": nodes}
 
 def _normalise(value: str) -> str:
     return " ".join(value.casefold().replace("_", " ").split())
