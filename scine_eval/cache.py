@@ -10,8 +10,10 @@ crashed judge call are never cached, so they are retried.
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -31,6 +33,32 @@ CREATE TABLE IF NOT EXISTS judgements (
 """
 
 
+_BUSY_TIMEOUT_S = 60.0
+
+
+def _initialise(connection: sqlite3.Connection) -> None:
+    """Switches the file to WAL mode and creates the table, retrying while another process does the same.
+
+    When several processes open a new cache file at once (the ranks of a data-parallel run), switching it
+    to WAL can fail at once with "database is locked": a connection that holds a read lock and needs the
+    write lock another one holds gets that error without waiting (SQLite avoids a deadlock rather than call
+    the busy handler), so the busy timeout alone does not serialise them.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
+            connection.execute(_SCHEMA)
+            connection.commit()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            connection.rollback()
+            time.sleep(random.uniform(0.01, 0.05))
+
+
 class JudgementCache:
     """Stores and finds judgements; ``path=None`` disables caching (nothing is stored)."""
 
@@ -44,11 +72,8 @@ class JudgementCache:
         connection = getattr(self._local, "connection", None)
         if connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=60)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA busy_timeout=60000")
-            connection.execute(_SCHEMA)
-            connection.commit()
+            connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S)
+            _initialise(connection)
             self._local.connection = connection
         return connection
 

@@ -16,6 +16,7 @@ import typing
 from collections.abc import Callable, Sequence
 
 from jsonargparse import ActionConfigFile, ActionYesNo, ArgumentParser, Namespace
+from rich.markup import escape
 
 from scine_eval.config import RunConfig
 from scine_eval.errors import ScineEvalError
@@ -36,7 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(parser.parse_args(argv))
     except ScineEvalError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+        # Escaped: messages quote user input (globs like "camera.[ab]*", paths) that rich would read as markup.
+        # Soft-wrapped: a message stays one line in logs, so paths and "Did you mean" hints are not cut.
+        console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, markup=True, soft_wrap=True)
         return error.exit_code
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from jsonargparse import ArgumentParser, Namespace
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -20,6 +21,11 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 _DATA_OPTIONS = ("taxonomy", "suite", "include_path")
 
 
+def _emit(text: str) -> None:
+    """Writes JSON or YAML to stdout verbatim: rich would wrap long lines (breaking strings) and expand emoji codes."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
 def run(namespace: Namespace) -> int:
     from scine_eval.evaluator import evaluate
     from scine_eval.report import results_table
@@ -29,8 +35,9 @@ def run(namespace: Namespace) -> int:
     if output.files is not None:
         out.print(results_table(output.results, requested_only=False))
         samples = [path for kind, path in output.files.items() if kind.startswith("samples:")]
-        err_console.print(f"[dim]results:[/] {output.files['results']}", highlight=False)
-        err_console.print(f"[dim]leaderboard:[/] {output.files['leaderboard']}", highlight=False)
+        err_console.print(f"[dim]results:[/] {escape(str(output.files['results']))}", highlight=False, soft_wrap=True)
+        err_console.print(f"[dim]leaderboard:[/] {escape(str(output.files['leaderboard']))}", highlight=False,
+                          soft_wrap=True)
         if samples:
             err_console.print(f"[dim]samples:[/] {len(samples)} files samples_*.jsonl beside them", highlight=False)
         videos = output.results["videos"]
@@ -59,7 +66,7 @@ def taxonomy(namespace: Namespace) -> int:
         if namespace.node:
             keep = {n.id for n in tax.descendants(namespace.node)}
             data["nodes"] = [n for n in data["nodes"] if n["id"] in keep]
-        out.print(dumps(data) if namespace.format == "json" else dump_yaml(data), highlight=False, markup=False)
+        _emit(dumps(data) if namespace.format == "json" else dump_yaml(data))
         return 0
     roots = [tax[namespace.node]] if namespace.node else tax.pillars
     title = f"[bold]{tax.name}[/] ({len(tax.leaves())} leaves, {tax.version})"
@@ -103,7 +110,7 @@ def tasks(namespace: Namespace) -> int:
         kind = "group" if task.is_group else "task"
         rows.append({"task": name, "kind": kind, "questions": n, "leaves": len(task.leaves), "version": task.version})
     if namespace.format == "json":
-        out.print(dumps(rows), highlight=False, markup=False)
+        _emit(dumps(rows))
         return 0
     table = Table(title=f"{len(rows)} tasks · suite {suite.version}", title_justify="left")
     for column, justify in (
@@ -137,7 +144,8 @@ def validate(namespace: Namespace) -> int:
     covered = set(suite.counts_by_node())
     empty = sorted(leaves - covered)
     out.print(f"[green]ok[/] taxonomy {index.taxonomy.name!r}: {len(index.taxonomy.leaves())} leaves")
-    out.print(f"[green]ok[/] {len(index.names())} tasks; {len(selected)} selected by {' '.join(namespace.tasks)}")
+    named = escape(" ".join(namespace.tasks))
+    out.print(f"[green]ok[/] {len(index.names())} tasks; {len(selected)} selected by {named}")
     out.print(f"[green]ok[/] suite {suite.version}: {len(suite.prompts)} prompts, {len(suite.questions)} questions")
     if empty:
         out.print(f"[yellow]note[/] {len(empty)} selected leaves have no question in this suite: {', '.join(empty)}")
@@ -188,7 +196,7 @@ def _list_registry(registry, fmt: str) -> int:
             }
         )
     if fmt == "json":
-        out.print(dumps(rows), highlight=False, markup=False)
+        _emit(dumps(rows))
         return 0
     table = Table(title=f"{registry.kind}s", title_justify="left")
     for column in ("name", "aliases", "summary", "class"):

@@ -105,12 +105,15 @@ def prepare(config: RunConfig) -> Context:
     index = TaskIndex(taxonomy, include_paths=config.include_path)
     selected = index.select(config.tasks)
     suite = load_suite(config.suite, taxonomy)
+    # Every name, argument string and option is checked before either class is built: building one may
+    # load model weights, and a typo in --judge must not cost a model load.
     model_cls = model_registry.get(config.model)
-    model = instantiate("model", config.model, model_cls, parse_arg_string(config.model_args))
     judge_cls = judge_registry.get(config.judge)
-    judge_obj = instantiate("judge", config.judge, judge_cls, parse_arg_string(config.judge_args))
+    model_args, judge_args = parse_arg_string(config.model_args), parse_arg_string(config.judge_args)
     if config.videos_per_prompt < 1:
         raise ConfigError(f"videos_per_prompt must be at least 1, got {config.videos_per_prompt}")
+    model = instantiate("model", config.model, model_cls, model_args)
+    judge_obj = instantiate("judge", config.judge, judge_cls, judge_args)
     dist = from_environment()
     output_dir = _output_dir(config, model) if dist.is_main else None
     cache_root = Path(config.cache_dir).expanduser()

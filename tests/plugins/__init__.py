@@ -1,0 +1,1 @@
+"""Test-only plugins loaded by name (``--judge tests.plugins.slow_judge:SlowJudge``); never registered."""
