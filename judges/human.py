@@ -17,11 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scine_eval.judges.base import SCALE, Judge, JudgeItem, Judgement, register_judge
-
 from scine_eval.data import quiet_datasets
 from scine_eval.errors import ConfigError
 from scine_eval.fingerprint import fingerprint
+from scine_eval.judges.base import SCALE, Judge, JudgeItem, Judgement, register_judge
 from scine_eval.video import sha256_file
 
 _FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}

@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scine_eval.models.base import GeneratedVideo, GenerationRequest, ModelAdapter, register_model
-
 from scine_eval.errors import ConfigError
+from scine_eval.models.base import GeneratedVideo, GenerationRequest, ModelAdapter, register_model
 from scine_eval.video import sha256_file
 
 

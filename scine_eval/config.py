@@ -22,10 +22,12 @@ class RunConfig:
 
     Args:
         model: Model adapter name (``scine-eval models`` lists them) or ``module:Class``.
-        model_args: Adapter arguments as ``k=v,k2=v2`` (e.g. ``path=videos/`` for ``cached``).
+        model_args: Adapter arguments as ``k=v,k2=v2`` (e.g. ``path=videos/`` for ``cached``), or a mapping in a
+            config file.
         tasks: Task names, globs (``camera.*``, ``*.shot_size``), YAML files or folders; commas also separate.
         judge: Judge name (``scine-eval judges`` lists them) or ``module:Class``.
-        judge_args: Judge arguments as ``k=v,k2=v2`` (e.g. ``annotations=ratings.jsonl`` for ``human``).
+        judge_args: Judge arguments as ``k=v,k2=v2`` (e.g. ``annotations=ratings.jsonl`` for ``human``), or a
+            mapping in a config file.
         suite: Prompt suite: a bundled name, a local folder, or a Hub dataset id (``org/name@revision``).
         taxonomy: Taxonomy YAML file (default: the bundled reconstruction of the paper's 76 leaves).
         include_path: Extra folders of task YAML files.
@@ -41,10 +43,10 @@ class RunConfig:
     """
 
     model: str = "cached"
-    model_args: str = ""
+    model_args: str | dict[str, Any] = ""
     tasks: list[str] = field(default_factory=lambda: ["scine"])
     judge: str = "human"
-    judge_args: str = ""
+    judge_args: str | dict[str, Any] = ""
     suite: str | None = None
     taxonomy: str | None = None
     include_path: list[str] = field(default_factory=list)

@@ -40,9 +40,24 @@ def flat(text: str) -> str:
 
 
 def run_args(videos, tmp_path: Path, *tasks: str) -> list[str]:
-    return ["--model", "cached", "--model_args", videos.model_args(), "--judge", "human",
-            "--judge_args", videos.judge_args(), "--output_path", str(tmp_path / "out"),
-            "--cache_dir", str(tmp_path / "cache"), "--bootstrap_iters", "50", "--tasks", *tasks]
+    return [
+        "--model",
+        "cached",
+        "--model_args",
+        videos.model_args(),
+        "--judge",
+        "human",
+        "--judge_args",
+        videos.judge_args(),
+        "--output_path",
+        str(tmp_path / "out"),
+        "--cache_dir",
+        str(tmp_path / "cache"),
+        "--bootstrap_iters",
+        "50",
+        "--tasks",
+        *tasks,
+    ]
 
 
 def leaf_ids(nodes: list[dict]) -> list[str]:
@@ -98,8 +113,9 @@ def test_the_command_runs_as_a_console_script_and_as_a_module(launcher, tmp_path
 
 
 def test_unknown_task_exits_2_with_a_suggestion(capsys, tmp_path):
-    code, _, err = cli(capsys, "--tasks", "camra", "--output_path", str(tmp_path / "out"),
-                       "--cache_dir", str(tmp_path / "cache"))
+    code, _, err = cli(
+        capsys, "--tasks", "camra", "--output_path", str(tmp_path / "out"), "--cache_dir", str(tmp_path / "cache")
+    )
     assert code == 2
     assert "unknown task 'camra'" in flat(err)
     assert "Did you mean 'camera'" in flat(err)
@@ -128,9 +144,11 @@ def test_names_and_arguments_are_checked_before_the_model_is_built(capsys, tmp_p
     from scine_eval.models.cached import CachedVideos
 
     monkeypatch.setattr(CachedVideos, "__init__", lambda self, **kw: pytest.fail("the model was built"))
-    for option, bad, message in (("--judge", "humn", "unknown judge 'humn'"),
-                                 ("--judge_args", "annotations", "'annotations' is not key=value"),
-                                 ("--videos_per_prompt", "0", "videos_per_prompt must be at least 1")):
+    for option, bad, message in (
+        ("--judge", "humn", "unknown judge 'humn'"),
+        ("--judge_args", "annotations", "'annotations' is not key=value"),
+        ("--videos_per_prompt", "0", "videos_per_prompt must be at least 1"),
+    ):
         argv = run_args(videos, tmp_path, "camera")
         if option in argv:
             argv[argv.index(option) + 1] = bad
@@ -147,14 +165,22 @@ def test_an_unknown_model_argument_is_named_with_the_valid_ones(capsys, tmp_path
     assert code == 2
     assert "takes no argument 'resolution'" in err
     [line] = [line for line in err.splitlines() if "resolution" in line]
-    assert line.rstrip().endswith("valid arguments: path, manifest, pattern, model_name, revision"), \
+    assert line.rstrip().endswith("valid arguments: path, manifest, pattern, model_name, revision"), (
         "a long message stays on one line (rich must not wrap it at the terminal width)"
+    )
 
 
 def test_a_message_quoting_brackets_is_printed_verbatim(capsys, tmp_path):
     # A glob's character class looks like rich markup ("[xyz]"), as does a path with "[/...]".
-    code, _, err = cli(capsys, "--tasks", "camera.[xyz]*", "--output_path", str(tmp_path / "out"),
-                       "--cache_dir", str(tmp_path / "cache"))
+    code, _, err = cli(
+        capsys,
+        "--tasks",
+        "camera.[xyz]*",
+        "--output_path",
+        str(tmp_path / "out"),
+        "--cache_dir",
+        str(tmp_path / "cache"),
+    )
     assert code == 2
     assert "unknown task pattern 'camera.[xyz]*'" in err
     code, _, err = cli(capsys, "--taxonomy", str(tmp_path / "[/x]" / "taxonomy.yaml"), "--tasks", "camera")
@@ -172,8 +198,20 @@ def test_an_unknown_option_is_an_argparse_error(capsys):
 
 
 def test_print_config_prints_the_resolved_options_as_yaml(capsys, tmp_path):
-    code, out, _ = cli(capsys, "--model_args", "path=somewhere", "--tasks", "camera", "lighting", "--log_samples",
-                       "--limit", "3", "--cache_dir", str(tmp_path / "cache"), "--print_config")
+    code, out, _ = cli(
+        capsys,
+        "--model_args",
+        "path=somewhere",
+        "--tasks",
+        "camera",
+        "lighting",
+        "--log_samples",
+        "--limit",
+        "3",
+        "--cache_dir",
+        str(tmp_path / "cache"),
+        "--print_config",
+    )
     assert code == 0
     printed = yaml.safe_load(out)
     assert {f.name for f in dataclasses.fields(RunConfig)} <= set(printed)
@@ -207,13 +245,31 @@ def test_a_config_file_runs_and_flags_after_it_override_it(capsys, tmp_path, vid
     assert record["config"]["requested_tasks"] == ["camera.trajectory.static"]
     assert record["config"]["bootstrap_iters"] == 0
 
-    code, _, err = cli(capsys, "--config", str(path), "--tasks", "lighting.position",
-                       "--output_path", str(tmp_path / "overridden"))
+    code, _, err = cli(
+        capsys, "--config", str(path), "--tasks", "lighting.position", "--output_path", str(tmp_path / "overridden")
+    )
     assert code == 0, err
     record = results_of(tmp_path / "overridden")
     assert record["config"]["requested_tasks"] == ["lighting.position"]
     assert "camera.trajectory.static" not in record["results"]
     assert record["config"]["judge"] == "human" and record["config"]["bootstrap_iters"] == 0
+
+
+def test_a_config_file_may_give_arguments_as_mappings(capsys, tmp_path, videos):
+    """``model_args`` and ``judge_args`` may be YAML mappings in a config file, not only k=v strings."""
+    config = {
+        "model_args": {"path": str(videos.root), "model_name": "from-mapping"},
+        "judge_args": {"annotations": str(videos.annotations)},
+        "tasks": ["lighting.position"],
+        "output_path": str(tmp_path / "out"),
+        "cache_dir": str(tmp_path / "cache"),
+    }
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump(config))
+    code, _, err = cli(capsys, "--config", str(path))
+    assert code == 0, err
+    assert (tmp_path / "out" / "from-mapping").is_dir()
+    assert results_of(tmp_path / "out")["config"]["model_name"] == "from-mapping"
 
 
 # -- selecting tasks --------------------------------------------------------------------------------

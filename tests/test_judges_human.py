@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
-from scine_eval.judges.base import JudgeItem, Judgement, judge_registry
-from scine_eval.judges.human import HumanAnnotations
 
 from scine_eval.errors import ConfigError
+from scine_eval.judges.base import JudgeItem, Judgement, judge_registry
+from scine_eval.judges.human import HumanAnnotations
 from scine_eval.suite import Prompt, Question
 
 HASH_A = "a" * 64

@@ -10,11 +10,11 @@ import re
 from pathlib import Path
 
 import pytest
-from scine_eval.models.base import GenerationRequest, model_registry
-from scine_eval.models.cached import CachedVideos
 
 from scine_eval.args import instantiate, parse_arg_string
 from scine_eval.errors import ConfigError
+from scine_eval.models.base import GenerationRequest, model_registry
+from scine_eval.models.cached import CachedVideos
 
 
 def request(prompt_id: str = "p1", seed: int = 0) -> GenerationRequest:

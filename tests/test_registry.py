@@ -14,10 +14,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from scine_eval.judges.base import Judge, Judgement, judge_registry
-from scine_eval.models.base import ModelAdapter, model_registry
 
 from scine_eval.errors import UnknownNameError
+from scine_eval.judges.base import Judge, Judgement, judge_registry
+from scine_eval.models.base import ModelAdapter, model_registry
 from scine_eval.registry import RegistrationError, Registry
 from scine_eval.tasks import TaskIndex
 
