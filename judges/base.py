@@ -38,8 +38,12 @@ class JudgeItem:
 
     @cached_property
     def key(self) -> str:
-        """Cache key of what is asked, independent of the video: prompt, question and rubric."""
-        return fingerprint([self.prompt.text, self.question.sha256, self.rubric])
+        return item_key(self.prompt, self.question, self.rubric)
+
+
+def item_key(prompt: Prompt, question: Question, rubric: str) -> str:
+    """Cache key of what is asked, independent of the video: prompt text, question and rubric."""
+    return fingerprint([prompt.text, question.sha256, rubric])
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from scine_eval.cache import JudgementCache
 from scine_eval.config import RunConfig
 from scine_eval.distributed import Distributed, from_environment
 from scine_eval.errors import ConfigError, ScineEvalError, VideoError
-from scine_eval.judges.base import Judge, JudgeItem, Judgement, judge_registry
+from scine_eval.judges.base import Judge, JudgeItem, Judgement, item_key, judge_registry
 from scine_eval.models.base import SEED_RECIPE, GenerationRequest, ModelAdapter, model_registry
 from scine_eval.progress import progress_bar
 from scine_eval.results import RunOutput, build_results, write_outputs
@@ -273,14 +273,7 @@ def _record(request: GenerationRequest, path: Path, metadata: dict | None = None
             error=error.cause,
             metadata=metadata or {},
         )
-    details = {
-        "width": info.width,
-        "height": info.height,
-        "fps": info.fps,
-        "n_frames": info.n_frames,
-        "duration": info.duration,
-        "codec": info.codec,
-    }
+    details = {key: value for key, value in asdict(info).items() if key != "path"}
     return VideoRecord(
         request.prompt_id,
         request.seed,
@@ -381,15 +374,7 @@ def _outcome(
     judgements: dict[tuple[str, str], Judgement],
 ) -> dict[str, Any]:
     video = videos[(sample.prompt.id, sample.seed)]
-    item_key = JudgeItem(
-        Path(video.path or "."),
-        video.sha256 or "",
-        sample.seed,
-        sample.prompt,
-        sample.question,
-        sample.node,
-        sample.rubric,
-    ).key
+    key = item_key(sample.prompt, sample.question, sample.rubric)
     if not video.ok:
         status, judgement = (
             ("missing_video" if video.path is None else "video_error"),
@@ -401,7 +386,7 @@ def _outcome(
             Judgement.abstain(f"judge {context.judge.name!r} does not cover {sample.node.id!r}"),
         )
     else:
-        judgement = judgements[(video.sha256, item_key)]
+        judgement = judgements[(video.sha256, key)]
         status = "scored" if judgement.score is not None else "unscored"
     return {
         "prompt_id": sample.prompt.id,
@@ -419,5 +404,5 @@ def _outcome(
         "reason": judgement.reason,
         "raw": judgement.raw,
         "question_hash": sample.question.sha256,
-        "item_hash": item_key,
+        "item_hash": key,
     }
