@@ -116,9 +116,9 @@ def score_tasks(
     tasks: Mapping[str, Task], samples: Mapping[str, Sequence[SampleScore]], bootstrap: Bootstrap
 ) -> dict[str, TaskScore]:
     """Scores every task in ``tasks``; ``samples`` holds the samples of tasks that are not groups."""
-    memo: dict[str, tuple[TaskScore, dict]] = {}
+    memo: dict[str, tuple[TaskScore, _Parts]] = {}
 
-    def visit(name: str) -> tuple[TaskScore, dict]:
+    def visit(name: str) -> tuple[TaskScore, _Parts]:
         if name not in memo:
             task = tasks[name]
             memo[name] = (
@@ -142,52 +142,49 @@ def _nanmean(values: np.ndarray, axis: int) -> np.ndarray:
     return np.where(counts > 0, totals / np.maximum(counts, 1), np.nan)
 
 
-def _leaf_task(task: Task, samples: Sequence[SampleScore], bootstrap: Bootstrap) -> tuple[TaskScore, dict]:
+@dataclass(frozen=True)
+class _Parts:
+    """What a task passes up to its group: per-prompt sums and counts, and its macro point and replicates."""
+
+    sums: np.ndarray
+    counts: np.ndarray
+    macro: tuple[float, np.ndarray | None] | None
+
+
+def _leaf_task(task: Task, samples: Sequence[SampleScore], bootstrap: Bootstrap) -> tuple[TaskScore, _Parts]:
     sums, counts = bootstrap.matrix(samples)
-    parts = {"sums": sums.sum(1), "counts": counts.sum(1)}
-    n_samples = len(samples)
-    n_prompts = len({s.prompt_id for s in samples})
-    if not n_samples:
-        empty = Estimate(None, None, None, None, 0, 0)
-        return TaskScore(empty, empty, empty), {**parts, "macro": None}
-    micro_point = float(sums.sum() / counts.sum())
-    macro_point = float(np.mean(sums.sum(0) / counts.sum(0)))
-    micro_reps = macro_reps = None
-    if bootstrap.weights is not None:
+    macro = None
+    if samples:
         w = bootstrap.weights
-        micro_reps = _ratio(w @ sums.sum(1), w @ counts.sum(1))
-        macro_reps = _nanmean(_ratio(w @ sums, w @ counts), axis=1)
-    micro = bootstrap.estimate(micro_point, micro_reps, n_samples, n_prompts)
-    macro = bootstrap.estimate(macro_point, macro_reps, n_samples, n_prompts)
-    chosen = micro if task.aggregation == "micro" else macro
-    return TaskScore(chosen, micro, macro), {
-        **parts,
-        "macro": (macro_point, macro_reps),
-        "n": (n_samples, n_prompts),
-    }
+        reps = None if w is None else _nanmean(_ratio(w @ sums, w @ counts), axis=1)
+        macro = (float(np.mean(sums.sum(0) / counts.sum(0))), reps)
+    return _finish(task, _Parts(sums.sum(1), counts.sum(1), macro), bootstrap)
 
 
-def _group(task: Task, members: list[tuple[TaskScore, dict]], bootstrap: Bootstrap) -> tuple[TaskScore, dict]:
-    sums = sum((m[1]["sums"] for m in members), np.zeros(len(bootstrap.index)))
-    counts = sum((m[1]["counts"] for m in members), np.zeros(len(bootstrap.index)))
-    n_samples = int(counts.sum())
-    n_prompts = int((counts > 0).sum())
-    parts = {"sums": sums, "counts": counts}
-    scored = [m[1]["macro"] for m in members if m[1]["macro"] is not None]
-    if not n_samples or not scored:
-        empty = Estimate(None, None, None, None, 0, 0)
-        return TaskScore(empty, empty, empty), {**parts, "macro": None}
-    micro_point = float(sums.sum() / counts.sum())
-    macro_point = float(np.mean([point for point, _ in scored]))
-    micro_reps = macro_reps = None
-    if bootstrap.weights is not None:
+def _group(task: Task, members: list[tuple[TaskScore, _Parts]], bootstrap: Bootstrap) -> tuple[TaskScore, _Parts]:
+    zeros = np.zeros(len(bootstrap.index))
+    sums = sum((parts.sums for _, parts in members), zeros)
+    counts = sum((parts.counts for _, parts in members), zeros)
+    scored = [parts.macro for _, parts in members if parts.macro is not None]
+    macro = None
+    if scored:
         w = bootstrap.weights
-        micro_reps = _ratio(w @ sums, w @ counts)
-        macro_reps = _nanmean(np.stack([reps for _, reps in scored], axis=1), axis=1)
-    micro = bootstrap.estimate(micro_point, micro_reps, n_samples, n_prompts)
-    macro = bootstrap.estimate(macro_point, macro_reps, n_samples, n_prompts)
-    chosen = micro if task.aggregation == "micro" else macro
-    return TaskScore(chosen, micro, macro), {**parts, "macro": (macro_point, macro_reps)}
+        reps = None if w is None else _nanmean(np.stack([r for _, r in scored], axis=1), axis=1)
+        macro = (float(np.mean([point for point, _ in scored])), reps)
+    return _finish(task, _Parts(sums, counts, macro), bootstrap)
+
+
+def _finish(task: Task, parts: _Parts, bootstrap: Bootstrap) -> tuple[TaskScore, _Parts]:
+    """Micro and macro estimates from a task's parts; the headline score follows its aggregation."""
+    n_samples, n_prompts = int(parts.counts.sum()), int((parts.counts > 0).sum())
+    if not n_samples or parts.macro is None:
+        empty = Estimate(None, None, None, None, 0, 0)
+        return TaskScore(empty, empty, empty), parts
+    w = bootstrap.weights
+    micro_reps = None if w is None else _ratio(w @ parts.sums, w @ parts.counts)
+    micro = bootstrap.estimate(float(parts.sums.sum() / parts.counts.sum()), micro_reps, n_samples, n_prompts)
+    macro = bootstrap.estimate(*parts.macro, n_samples, n_prompts)
+    return TaskScore(micro if task.aggregation == "micro" else macro, micro, macro), parts
 
 
 def mean_by(samples: Sequence[SampleScore], key: Mapping[str, str | None], bootstrap: Bootstrap) -> dict[str, Estimate]:

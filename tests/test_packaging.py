@@ -8,7 +8,6 @@ the task data (taxonomy, families, starter suite) inside the package.
 from __future__ import annotations
 
 import configparser
-import importlib.util
 import json
 import os
 import shutil
@@ -87,20 +86,15 @@ def dist(tmp_path_factory) -> Path:
     """An sdist and a wheel built from it (as a release does), from a copy of the repository.
 
     Building in a copy leaves no ``build/`` or ``*.egg-info`` in the working tree. Tests make no network
-    calls, so the build backend must already be installed (no build isolation). Without the ``build``
-    package, ``pip wheel`` builds the wheel alone.
+    calls, so the build backend comes from the environment (no build isolation): the ``test`` extra
+    installs ``build`` and ``setuptools>=77``.
     """
-    pytest.importorskip("setuptools", minversion="77", reason="building needs the build backend, setuptools>=77")
     base = tmp_path_factory.mktemp("packaging")
     source, out = base / "source", base / "dist"
     shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
         ".git", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache", ".ruff_cache", ".benchmarks",
         "results", ".venv", "venv"))
-    if importlib.util.find_spec("build") is not None:
-        command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out)]
-    else:
-        command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                   "--wheel-dir", str(out), "."]
+    command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out)]
     done = subprocess.run(command, cwd=source, env=_env(base), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return out
@@ -146,10 +140,7 @@ def test_the_console_script_entry_point(wheel, wheel_files):
 
 
 def test_the_sdist_holds_the_task_data(dist):
-    sdists = list(dist.glob("scine_eval-*.tar.gz"))
-    if not sdists:
-        pytest.skip("built with pip wheel (the 'build' package is not installed): no sdist")
-    [sdist] = sdists
+    [sdist] = dist.glob("scine_eval-*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     for name in ("pyproject.toml", "README.md", "tasks/taxonomy.yaml", "tasks/families/scine.yaml",
