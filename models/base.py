@@ -28,6 +28,9 @@ class GenerationRequest:
     output_path: Path
     """Where a generating adapter must write the mp4 (a path in the content-addressed store).
     Adapters that only read existing videos ignore it."""
+    controls: tuple[tuple[str, str], ...] = ()
+    """The prompt's mapped (leaf, value) pairs, in suite order. Text-to-video models read only ``prompt``;
+    adapters that draw from the mapping (the ``synthetic`` renderer) set ``uses_controls``."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class ModelAdapter(ABC):
 
     name: ClassVar[str] = ""
     """The registered name, set by ``@register_model``."""
+    uses_controls: ClassVar[bool] = False
+    """Whether :attr:`GenerationRequest.controls` changes the pixels (then the store keys videos by it too)."""
 
     @abstractmethod
     def generate(self, requests: Sequence[GenerationRequest]) -> list[GeneratedVideo]:

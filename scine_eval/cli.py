@@ -54,6 +54,7 @@ def _commands() -> dict[str, tuple[Callable[[], ArgumentParser], Command]]:
         "models": (commands.registry_parser("models"), commands.models),
         "judges": (commands.registry_parser("judges"), commands.judges),
         "example": (commands.example_parser, commands.example),
+        "judge-check": (commands.judge_check_parser, commands.judge_check),
     }
 
 

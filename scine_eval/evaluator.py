@@ -186,6 +186,7 @@ def make_plan(context: Context) -> Plan:
             seed=config.seed + j,
             sample_index=j,
             output_path=_store_path(context, suite.prompts[p], config.seed + j),
+            controls=suite.controls(p),
         )
         for p, j in pairs
     ]
@@ -200,7 +201,8 @@ def _asked(task: Task, question: Question, taxonomy: Taxonomy) -> Question:
 
 
 def _store_path(context: Context, prompt: Prompt, seed: int) -> Path:
-    return context.store.path_for(context.model.fingerprint, prompt.id, prompt.text, seed)
+    controls = context.suite.controls(prompt.id) if context.model.uses_controls else ()
+    return context.store.path_for(context.model.fingerprint, prompt.id, prompt.text, seed, controls)
 
 
 def generate(context: Context, plan: Plan) -> dict[tuple[str, int], VideoRecord]:
@@ -210,7 +212,8 @@ def generate(context: Context, plan: Plan) -> dict[tuple[str, int], VideoRecord]
     todo = []
     for request in mine:
         if request.output_path.is_file():
-            records[(request.prompt_id, request.seed)] = _record(request, request.output_path)
+            metadata = VideoStore.metadata(request.output_path)
+            records[(request.prompt_id, request.seed)] = _record(request, request.output_path, metadata)
         else:
             todo.append(
                 (
@@ -254,7 +257,7 @@ def _generate_one(model: ModelAdapter, request: GenerationRequest, final: Path) 
         )
     path = Path(result.path)
     if path == request.output_path:  # written into the store: move it into place only now it is complete
-        VideoStore.commit(path, final)
+        VideoStore.commit(path, final, result.metadata)
         path = final
     return _record(request, path, result.metadata)
 
@@ -399,6 +402,7 @@ def _outcome(
         "rubric": sample.rubric,
         "video": video.path,
         "video_sha256": video.sha256,
+        "video_metadata": video.metadata,
         "status": status,
         "score": judgement.score,
         "reason": judgement.reason,

@@ -61,3 +61,30 @@ def _missing(name: str, results: dict[str, Any]) -> int:
     if name in counts:
         return counts[name]["missing_video"] + counts[name]["video_error"]
     return sum(_missing(child, results) for child in results["group_subtasks"].get(name, ()))
+
+
+def judge_check_table(report: dict[str, Any]) -> Table:
+    """Per node (bold) and value: pairs, correct, ties, abstained, wrong, and pairwise accuracy."""
+    table = Table(
+        title=f"judge-check · judge {report['judge']} · {report['pairs_per_value']} pairs per value",
+        title_justify="left",
+        caption="accuracy: share of scored pairs where the clip that follows the control scores higher (ties count "
+        "against); abstained pairs are left out",
+        caption_justify="left",
+    )
+    for column, justify in (("node / value", "left"), ("accuracy", "right"), ("pairs", "right"),
+                            ("correct", "right"), ("ties", "right"), ("wrong", "right"), ("abstained", "right")):
+        table.add_column(column, justify=justify)  # fmt: skip
+
+    def cells(entry: dict[str, Any]) -> list[str]:
+        accuracy = "—" if entry["accuracy"] is None else f"{entry['accuracy']:.1%}"
+        return [accuracy, *(str(entry[k]) for k in ("pairs", "correct", "ties", "wrong", "abstained"))]
+
+    for node_id, entry in report["nodes"].items():
+        style = "bold red" if node_id in report["failing"] else "bold"
+        table.add_row(node_id, *cells(entry), style=style)
+        for value, sub in entry["values"].items():
+            table.add_row(f"  {value}", *cells(sub), style="dim" if sub["accuracy"] is None else None)
+    if report["not_covered"]:
+        table.caption += f"\nnot covered by the judge (not checked): {', '.join(report['not_covered'])}"
+    return table

@@ -240,8 +240,8 @@ def write_outputs(output: RunOutput, folder: Path, log_samples: bool) -> dict[st
 
     stamp = datetime.fromisoformat(output.results["start_time"]).strftime("%Y-%m-%dT%H-%M-%S.%f")
     files = {
-        "results": _write_json(folder / f"results_{stamp}.json", output.results),
-        "leaderboard": _write_json(folder / f"leaderboard_{stamp}.json", leaderboard_record(output.results)),
+        "results": write_json(folder / f"results_{stamp}.json", output.results),
+        "leaderboard": write_json(folder / f"leaderboard_{stamp}.json", leaderboard_record(output.results)),
     }
     if log_samples:
         for task, rows in output.samples.items():
@@ -252,7 +252,8 @@ def write_outputs(output: RunOutput, folder: Path, log_samples: bool) -> dict[st
     return files
 
 
-def _write_json(path: Path, data: Any) -> Path:
+def write_json(path: Path, data: Any) -> Path:
+    """Writes ``data`` as indented JSON, atomically (creating the folder)."""
     return _write_text(path, json.dumps(data, indent=2, default=str, allow_nan=False) + "\n")
 
 

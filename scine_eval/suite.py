@@ -104,6 +104,17 @@ class Suite:
         wanted = set(leaves)
         return (q for q in self.questions if q.node_id in wanted)
 
+    def controls(self, prompt_id: str) -> tuple[tuple[str, str], ...]:
+        """The prompt's (leaf, value) pairs in file order: what it asks of a video."""
+        return self._controls.get(prompt_id, ())
+
+    @cached_property
+    def _controls(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        by_prompt: dict[str, list[tuple[str, str]]] = {}
+        for q in self.questions:
+            by_prompt.setdefault(q.prompt_id, []).append((q.node_id, q.value))
+        return {p: tuple(pairs) for p, pairs in by_prompt.items()}
+
     def counts_by_node(self) -> Counter[str]:
         return Counter(q.node_id for q in self.questions)
 

@@ -119,6 +119,13 @@ def test_the_wheel_holds_the_package_and_its_data(wheel_files):
     assert len(families) >= 2
 
 
+def test_every_source_package_is_in_the_wheel(wheel_files):
+    """A new sub-package must be listed in pyproject's ``packages``; this catches one that is not."""
+    sources = {p.parent.relative_to(REPO).as_posix() for p in (REPO / "scine_eval").rglob("__init__.py")}
+    shipped = {name.rsplit("/", 1)[0] for name in wheel_files if name.endswith("/__init__.py")}
+    assert sources <= shipped, f"not in the wheel: {sorted(sources - shipped)}"
+
+
 def test_the_wheel_installs_no_generic_top_level_packages(wheel, wheel_files):
     tops = {name.split("/", 1)[0] for name in wheel_files}
     assert tops == {"scine_eval", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}, tops

@@ -1,0 +1,113 @@
+"""The weight-free probe judge on rendered clips: right ordering, honest abstentions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scine_eval.judges.base import JudgeItem
+from scine_eval.judges.probe import RULES, Band, ProbeJudge, Ramp
+from scine_eval.stimuli import Stimulus, render
+from scine_eval.suite import Prompt, Question
+from scine_eval.video import sha256_file, write_video
+
+CLIP = Stimulus(duration=3.0, fps=8, size=96)
+
+
+@pytest.fixture(scope="module")
+def judge():
+    return ProbeJudge(fps=8)
+
+
+def clip(tmp_path, name, frames=None, fps=8, **changes):
+    path = tmp_path / f"{name}.mp4"
+    write_video(path, render(CLIP.with_(**changes), 11) if frames is None else frames, fps=fps)
+    return path
+
+
+def item(taxonomy, path, node_id, value):
+    prompt = Prompt(id="p", text="a shot", suite="visuals")
+    question = Question(id="p:q", prompt_id="p", node_id=node_id, value=value, text=f"Is it {value}?")
+    return JudgeItem(path, sha256_file(path), 0, prompt, question, taxonomy[node_id], "default")
+
+
+def scores(judge, taxonomy, path, asks):
+    return [j.score for j in judge.score([item(taxonomy, path, node, value) for node, value in asks])]
+
+
+def test_ramp_and_band_map_onto_the_scale():
+    ramp = Ramp("mired", 150, 210)
+    assert ramp.score(100) == 1 and ramp.score(300) == 5 and ramp.score(180) == pytest.approx(3)
+    falling = Ramp("luma_mean", 0.5, 0.3)
+    assert falling.score(0.2) == 5 and falling.score(0.6) == 1
+    band = Band("mired", 75, 100, 150, 210)
+    assert band.score(120) == 5 and band.score(60) == 1 and band.score(300) == 1
+    assert band.score(87.5) == pytest.approx(3)
+
+
+def test_compliant_clips_outscore_violating_ones(judge, taxonomy, tmp_path):
+    asks = [
+        ("lighting.color_temperature", "warm"),
+        ("lighting.effects.soft_shadows", "high-key"),
+        ("camera.trajectory.movement_2d", "pan left"),
+        ("camera.trajectory.static", "locked-off"),
+        ("lighting.advanced.motion", "flickering"),
+    ]
+    follows = scores(judge, taxonomy, clip(tmp_path, "follows", kelvin=3200, key="high", move="pan left",
+                                            light_motion="flickering"), asks)  # fmt: skip
+    violates = scores(judge, taxonomy, clip(tmp_path, "violates", kelvin=10000, key="low", move="pan right"), asks)
+    static = scores(judge, taxonomy, clip(tmp_path, "static"), asks)
+    assert min(follows[:3]) >= 4 and violates[:3] == [1.0, 1.0, 1.0]
+    assert static[3] > follows[3] and static[3] > violates[3]  # locked-off: only the static clip
+    assert follows[4] > static[4]
+
+
+def test_abstains_with_reasons_on_what_it_cannot_measure(judge, taxonomy, tmp_path):
+    path = clip(tmp_path, "plain")
+    arc, = judge.score([item(taxonomy, path, "camera.trajectory.movement_3d", "arc")])
+    assert arc.score is None and "cannot measure 'arc'" in arc.reason and "push in" in arc.reason
+    assert not judge.covers(taxonomy["camera.intrinsics.lens_size"])
+    assert judge.covers(taxonomy["lighting.color_temperature"])
+
+
+def test_too_dark_video_gets_none_never_a_made_up_score(judge, taxonomy, tmp_path):
+    dark = np.full((24, 96, 96, 3), 4, np.uint8)
+    path = clip(tmp_path, "dark", frames=dark)
+    out = judge.score([item(taxonomy, path, node, value) for node, value in
+                       [("lighting.effects.hard_shadows", "low-key"), ("lighting.color_temperature", "warm"),
+                        ("camera.trajectory.static", "locked-off")]])  # fmt: skip
+    assert all(j.score is None and j.reason.startswith("too dark to measure") for j in out)
+
+
+def test_too_short_video_abstains_on_time_but_not_on_colour(judge, taxonomy, tmp_path):
+    path = clip(tmp_path, "short", frames=render(CLIP.with_(kelvin=3000), 11)[:4])
+    motion, flicker, colour = judge.score([item(taxonomy, path, n, v) for n, v in
+                                           [("camera.trajectory.movement_2d", "pan left"),
+                                            ("lighting.advanced.motion", "pulsing"),
+                                            ("lighting.color_temperature", "warm")]])  # fmt: skip
+    assert motion.score is None and "too short" in motion.reason
+    assert flicker.score is None and "too short" in flicker.reason
+    assert colour.score == 5.0 and colour.raw["reading"] == "mired" and colour.raw["value"] > 210
+
+
+def test_unreadable_video_abstains(judge, taxonomy, tmp_path):
+    path = tmp_path / "broken.mp4"
+    path.write_bytes(b"not a video at all")
+    [judgement] = judge.score([item(taxonomy, path, "lighting.color_temperature", "warm")])
+    assert judgement.score is None and judgement.reason.startswith("cannot decode")
+
+
+def test_rules_name_real_leaves_values_and_readings(taxonomy):
+    from scine_eval.probes.readings import READINGS
+
+    for node_id, values in RULES.items():
+        for value, rule in values.items():
+            assert value in taxonomy[node_id].values
+            assert rule.reading in READINGS
+
+
+def test_spec_changes_with_sampling(judge):
+    assert ProbeJudge(fps=8).fingerprint == judge.fingerprint
+    assert ProbeJudge(fps=6).fingerprint != judge.fingerprint
+    with pytest.raises(ValueError):
+        ProbeJudge(fps=0)
