@@ -30,15 +30,16 @@ class SyntheticRenderer(ModelAdapter):
         fps: frames per second.
         size: width and height in pixels (even, at least 64).
         crf: x264 quality (lower is better; 18 is visually lossless).
+        preset: x264 speed preset (``veryfast`` encodes about twice as fast as x264's default).
     """
 
     uses_controls = True
 
     def __init__(self, follow_prompt: bool = True, duration: float = 5.0, fps: int = 12, size: int = 256,
-                 crf: int = 18):  # fmt: skip
+                 crf: int = 18, preset: str = "veryfast"):  # fmt: skip
         self.follow_prompt = follow_prompt
         self.base = Stimulus(duration=duration, fps=fps, size=size)  # validates the values
-        self.crf = crf
+        self.crf, self.preset = crf, preset
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[GeneratedVideo]:
         return [self._one(request) for request in requests]
@@ -46,7 +47,8 @@ class SyntheticRenderer(ModelAdapter):
     def _one(self, request: GenerationRequest) -> GeneratedVideo:
         resolution = resolve_controls(request.controls if self.follow_prompt else (), self.base)
         frames = render(resolution.stimulus, clip_seed(request.seed, request.prompt_id))
-        path = write_video(request.output_path, frames, fps=self.base.fps, crf=self.crf)
+        path = write_video(request.output_path, frames, fps=self.base.fps, crf=self.crf,
+                           options={"preset": self.preset})  # fmt: skip
         metadata = resolution.to_metadata() if self.follow_prompt else {"follow_prompt": False}
         return GeneratedVideo(request, path, metadata=metadata)
 
@@ -59,6 +61,7 @@ class SyntheticRenderer(ModelAdapter):
             "fps": self.base.fps,
             "size": self.base.size,
             "crf": self.crf,
+            "preset": self.preset,
         }
 
     def model_info(self) -> dict[str, Any]:

@@ -21,11 +21,13 @@ class RunConfig:
     """Evaluate a text-to-video model on SCINE tasks with a judge.
 
     Args:
-        model: Model adapter name (``scine-eval models`` lists them) or ``module:Class``.
+        model: Model adapter name (``scine-eval models`` lists them) or ``module:Class``. The default,
+            ``synthetic``, renders each prompt's controls procedurally (offline, CPU).
         model_args: Adapter arguments as ``k=v,k2=v2`` (e.g. ``path=videos/`` for ``cached``), or a mapping in a
             config file.
         tasks: Task names, globs (``camera.*``, ``*.shot_size``), YAML files or folders; commas also separate.
-        judge: Judge name (``scine-eval judges`` lists them) or ``module:Class``.
+        judge: Judge name (``scine-eval judges`` lists them) or ``module:Class``. The default, ``probe``,
+            measures camera motion, colour temperature, key, contrast and lighting motion without weights.
         judge_args: Judge arguments as ``k=v,k2=v2`` (e.g. ``annotations=ratings.jsonl`` for ``human``), or a
             mapping in a config file.
         suite: Prompt suite: a bundled name, a local folder, or a Hub dataset id (``org/name@revision``).
@@ -42,10 +44,10 @@ class RunConfig:
         use_cache: Reuse and store judgements in the cache (a rerun then judges only what is missing).
     """
 
-    model: str = "cached"
+    model: str = "synthetic"
     model_args: str | dict[str, Any] = ""
     tasks: list[str] = field(default_factory=lambda: ["scine"])
-    judge: str = "human"
+    judge: str = "probe"
     judge_args: str | dict[str, Any] = ""
     suite: str | None = None
     taxonomy: str | None = None

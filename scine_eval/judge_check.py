@@ -198,7 +198,7 @@ class StimulusCache:
         world = clip_seed(seed, "judge-check")
         path = self.root / f"{fingerprint([RENDERER_VERSION, stimulus.to_dict(), world])[:20]}.mp4"
         if not path.is_file():
-            write_video(path, render(stimulus, world), fps=stimulus.fps)
+            write_video(path, render(stimulus, world), fps=stimulus.fps, options={"preset": "veryfast"})
         return path, sha256_file(path)
 
 

@@ -18,7 +18,7 @@ import math
 import os
 import stat
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -262,6 +262,7 @@ def write_video(
     fps: float,
     codec: str = "libx264",
     crf: int = 18,
+    options: Mapping[str, str] | None = None,
 ) -> Path:
     """Encode RGB frames to a video file, atomically.
 
@@ -277,6 +278,8 @@ def write_video(
         codec: FFmpeg encoder name.
         crf: quality for encoders that support it (x264, x265, vpx, aom, svt-av1): lower is
             better, 18 is visually lossless for x264. Ignored by other encoders.
+        options: further encoder options, e.g. ``{"preset": "veryfast"}`` for x264 (about twice as
+            fast as its default, for slightly larger files).
 
     Returns:
         The written file's path.
@@ -319,8 +322,7 @@ def write_video(
             stream.width = width
             stream.height = height
             stream.pix_fmt = "yuv420p"
-            if codec in _CRF_CODECS:
-                stream.options = {"crf": str(crf)}
+            stream.options = {**({"crf": str(crf)} if codec in _CRF_CODECS else {}), **(options or {})}
             for rgb in array:
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
                 container.mux(stream.encode(frame))

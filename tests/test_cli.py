@@ -217,7 +217,7 @@ def test_print_config_prints_the_resolved_options_as_yaml(capsys, tmp_path):
     assert printed["model_args"] == "path=somewhere"
     assert printed["tasks"] == ["camera", "lighting"]
     assert printed["log_samples"] is True and printed["limit"] == 3
-    assert printed["judge"] == "human" and printed["bootstrap_iters"] == 1000
+    assert printed["model"] == "synthetic" and printed["judge"] == "probe" and printed["bootstrap_iters"] == 1000
 
 
 def test_a_config_file_runs_and_flags_after_it_override_it(capsys, tmp_path, videos):
@@ -257,6 +257,8 @@ def test_a_config_file_runs_and_flags_after_it_override_it(capsys, tmp_path, vid
 def test_a_config_file_may_give_arguments_as_mappings(capsys, tmp_path, videos):
     """``model_args`` and ``judge_args`` may be YAML mappings in a config file, not only k=v strings."""
     config = {
+        "model": "cached",
+        "judge": "human",
         "model_args": {"path": str(videos.root), "model_name": "from-mapping"},
         "judge_args": {"annotations": str(videos.annotations)},
         "tasks": ["lighting.position"],

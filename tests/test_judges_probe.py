@@ -111,3 +111,17 @@ def test_spec_changes_with_sampling(judge):
     assert ProbeJudge(fps=6).fingerprint != judge.fingerprint
     with pytest.raises(ValueError):
         ProbeJudge(fps=0)
+
+
+def test_the_docs_give_every_rule_with_its_points():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "probe.md").read_text(encoding="utf-8")
+    rows = {tuple(cell.strip(" `") for cell in line.split("|")[1:3]): line for line in text.splitlines()
+            if line.startswith("| `")}  # fmt: skip
+    for node_id, values in RULES.items():
+        for value, rule in values.items():
+            row = rows.get((node_id, value))
+            assert row is not None, (node_id, value)
+            points = rule.describe().get("band_1_5_5_1") or [rule.describe()["at_1"], rule.describe()["at_5"]]
+            assert all(f"{p:g}" in row for p in points), (row, points)

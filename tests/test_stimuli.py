@@ -100,3 +100,14 @@ def test_kelvin_gains_are_neutral_at_6500_and_ordered():
     assert np.allclose(kelvin_to_rgb(6500.0), 1.0, atol=1e-3)
     warm, cool = kelvin_to_rgb(3000.0), kelvin_to_rgb(12000.0)
     assert warm[0] > warm[2] and cool[2] > cool[0]
+
+
+def test_the_docs_list_every_drawable_control():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "synthetic.md").read_text(encoding="utf-8")
+    for node_id, values in CONTROLS.items():
+        assert f"`{node_id}`" in text, node_id
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{node_id}` |"))
+        for value in values:
+            assert value in row, (node_id, value)

@@ -128,6 +128,17 @@ def _shake(track: MotionTrack) -> float:
     return float(np.sqrt(np.mean(np.square(wobble))))
 
 
+NOISE_FLOOR = {"dx": 0.001, "dy": 0.001, "log_scale": 0.003, "angle": 0.002}
+"""Per-step motion below these is not counted as camera motion: a light that flickers unevenly over the frame
+(or a codec) moves the best alignment by a fraction of a pixel, frame after frame."""
+
+
+def _path_length(track: MotionTrack) -> float:
+    weight = {"dx": 1.0, "dy": 1.0, "log_scale": 1.0, "angle": 0.5}
+    return float(sum(weight[k] * np.maximum(0.0, np.abs(getattr(track, k)) - floor).sum()
+                     for k, floor in NOISE_FLOOR.items()))  # fmt: skip
+
+
 def _colour(r: Readings) -> float:
     reading = colour_temperature(r.stills)
     if reading is None:
@@ -156,9 +167,8 @@ READINGS: dict[str, Reading] = {
                            lambda r: -float(np.mean(r.tile_growth[:3]))),
     "roll": Reading("degrees", "net content rotation, either way",
                     lambda r: abs(np.degrees(r.motion.totals()["angle"]))),
-    "motion": Reading("frame widths", "path length of all camera motion (shifts + |ln scale| + angle/2)",
-                      lambda r: float(np.sum(np.hypot(r.motion.dx, r.motion.dy) + np.abs(r.motion.log_scale)
-                                             + 0.5 * np.abs(r.motion.angle)))),
+    "motion": Reading("frame widths", "path length of all camera motion above a per-step noise floor "
+                      "(|shifts| + |ln scale| + |angle|/2)", lambda r: _path_length(r.motion)),
     "shake": Reading("frame widths", "RMS of the camera path minus its half-second moving average",
                      lambda r: _shake(r.motion)),
     "horizon": Reading("degrees", "roll of the dominant line grid off upright, either way", _horizon),

@@ -105,9 +105,9 @@ def render(stimulus: Stimulus, seed: int) -> npt.NDArray[np.uint8]:
         on_ground = ground.draw(colour, rays, i)
         where, rgb, _ = backdrop_plane.sample(rays, i, light, np.nonzero(~on_ground)[0])
         colour[where] = rgb
-        for plane in near_planes:  # back to front
-            where, rgb, alpha = plane.sample(rays, i, light)
-            colour[where] += (rgb - colour[where]) * alpha[:, None]
+        for plane in near_planes:  # back to front; coverage is all or nothing (nearest texel of a 0/1 alpha)
+            where, rgb, _ = plane.sample(rays, i, light)
+            colour[where] = rgb
         out[i] = light.develop(weather.apply(colour.reshape(size, size, 3), i))
     return out
 
@@ -236,7 +236,7 @@ class _Plane:
     opaque: bool = False
 
     MAX_TEXELS = 2_500_000
-    SUPERSAMPLE = 2.0
+    SUPERSAMPLE = 1.5
     """Texels per screen pixel at the closest approach: nearest-texel sampling then looks smooth."""
 
     @classmethod
@@ -262,7 +262,8 @@ class _Plane:
     ) -> tuple[npt.NDArray[np.intp] | slice, Array, Array]:
         """(which pixels, their colour, their coverage) from the nearest texel of the supersampled texture.
 
-        Only ``pixels`` (all when None) are looked at; a plane that is not opaque returns just those it covers.
+        Only ``pixels`` (all when None) are looked at; a plane that is not opaque returns just those it covers
+        (painters give coverage 0 or 1, so nearest-texel coverage needs no blending).
         """
         sx, sy = (rays.sx, rays.sy) if pixels is None else (rays.sx[pixels], rays.sy[pixels])
         distance = self.depth - rays.cam_z
@@ -272,10 +273,12 @@ class _Plane:
         where: npt.NDArray[np.intp] | slice = slice(None) if pixels is None else pixels
         if self.opaque:  # the backdrop covers everything: clamp instead of cutting
             index = np.clip(v, 0, h - 1) * w + np.clip(u, 0, w - 1)
-        else:
+        else:  # keep the pixels that land on a covered texel
             inside = np.nonzero((u >= 0) & (u < w) & (v >= 0) & (v < h))[0]
-            where = inside if pixels is None else pixels[inside]
             index = v[inside] * w + u[inside]
+            covered = self.texture.reshape(-1, c)[index, 3] > 0.5
+            inside, index = inside[covered], index[covered]
+            where = inside if pixels is None else pixels[inside]
         texels = self.texture.reshape(-1, c)[index]
         if self.moving is not None:
             blend = light.blend[i]

@@ -234,12 +234,13 @@ class Subject:
 def ground_albedo(x: Array, z: Array, tint: Array, table: Array) -> Array:
     """Paving: 1 m slabs with per-slab tint, grain and grout lines, fading to their mean with distance (no aliasing).
 
-    ``table`` is a (64, 64) random array: slab tints and grain are lookups in it (cheaper than noise per frame).
+    ``table`` is a square random array with a power-of-two side: slab tints and grain are lookups in it
+    (cheaper than noise per frame).
     """
-    n = table.shape[0]
-    ix, iz = np.floor(x).astype(np.int64), np.floor(z).astype(np.int64)
-    slab = table[(ix * 7) % n, (iz * 3) % n]
-    grain = table[np.floor(x * 5).astype(np.int64) % n, np.floor(z * 5).astype(np.int64) % n]
+    mask = table.shape[0] - 1  # a power of two: "& mask" wraps like "% size", for negatives too
+    ix, iz = np.floor(x).astype(np.int32), np.floor(z).astype(np.int32)
+    slab = table[(ix * 7) & mask, (iz * 3) & mask]
+    grain = table[(x * 5).astype(np.int32) & mask, (z * 5).astype(np.int32) & mask]
     grout = (x - ix < 0.04) | (z - iz < 0.04)
     near = np.exp(-z / 14.0)
     detail = (0.75 + 0.3 * slab + 0.12 * grain) * np.where(grout, 0.45, 1.0)
