@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _commands() -> dict[str, tuple[Callable[[], ArgumentParser], Command]]:
-    from scine_eval import commands
+    from scine_eval import commands, suite_cli
 
     return {
         "run": (run_parser, commands.run),
@@ -55,6 +55,7 @@ def _commands() -> dict[str, tuple[Callable[[], ArgumentParser], Command]]:
         "judges": (commands.registry_parser("judges"), commands.judges),
         "example": (commands.example_parser, commands.example),
         "judge-check": (commands.judge_check_parser, commands.judge_check),
+        "suite": (suite_cli.suite_parser, suite_cli.suite),
     }
 
 

@@ -22,7 +22,7 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 _DATA_OPTIONS = ("taxonomy", "suite", "include_path")
 
 
-def _emit(text: str) -> None:
+def emit(text: str) -> None:
     """Writes JSON or YAML to stdout verbatim: rich would wrap long lines (breaking strings) and expand emoji codes."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -67,7 +67,7 @@ def taxonomy(namespace: Namespace) -> int:
         if namespace.node:
             keep = {n.id for n in tax.descendants(namespace.node)}
             data["nodes"] = [n for n in data["nodes"] if n["id"] in keep]
-        _emit(dumps(data) if namespace.format == "json" else dump_yaml(data))
+        emit(dumps(data) if namespace.format == "json" else dump_yaml(data))
         return 0
     roots = [tax[namespace.node]] if namespace.node else tax.pillars
     title = f"[bold]{tax.name}[/] ({len(tax.leaves())} leaves, {tax.version})"
@@ -111,7 +111,7 @@ def tasks(namespace: Namespace) -> int:
         kind = "group" if task.is_group else "task"
         rows.append({"task": name, "kind": kind, "questions": n, "leaves": len(task.leaves), "version": task.version})
     if namespace.format == "json":
-        _emit(dumps(rows))
+        emit(dumps(rows))
         return 0
     table = Table(title=f"{len(rows)} tasks · suite {suite.version}", title_justify="left")
     for column, justify in (
@@ -197,7 +197,7 @@ def _list_registry(registry, fmt: str) -> int:
             }
         )
     if fmt == "json":
-        _emit(dumps(rows))
+        emit(dumps(rows))
         return 0
     table = Table(title=f"{registry.kind}s", title_justify="left")
     for column in ("name", "aliases", "summary", "class"):

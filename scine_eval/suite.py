@@ -223,6 +223,10 @@ def _rows(source: str, config: str, local: Path | None, revision: str | None = N
                     raise ConfigError(f"no {config}.jsonl or {config}.parquet in the suite folder", path=local)
                 builder = "json" if found[0][0] == "jsonl" else "parquet"
                 data = datasets.load_dataset(builder, data_files=str(found[0][1]), split="train")
+            elif local is not None:
+                # datasets caches a local folder's tables and does not notice when the files change: read afresh.
+                data = datasets.load_dataset(str(local), config, split="test", download_mode="force_redownload",
+                                             verification_mode="no_checks")  # fmt: skip
             else:
                 data = datasets.load_dataset(source, config, split="test", revision=revision)
         except ConfigError:
