@@ -194,6 +194,13 @@ def _stats(ns: Namespace) -> int:
             table.add_row(f"{group.replace('_', ' ')}: {key}", *(str(r[group].get(key, "—")) for r in reports))
     table.add_row("genres", *(str(len(r["by_genre"])) for r in reports))
     out.print(table)
+    leaves = Table(title="questions per leaf", title_justify="left")
+    leaves.add_column("leaf")
+    for report in reports:
+        leaves.add_column(report["suite"], justify="right")
+    for leaf in reports[0]["by_leaf"]:
+        leaves.add_row(leaf, *(str(r["by_leaf"].get(leaf, 0)) for r in reports))
+    out.print(leaves)
     return 0
 
 
