@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -14,6 +15,8 @@ from scine_eval.fingerprint import fingerprint
 from scine_eval.registry import Registry
 from scine_eval.suite import Prompt, Question
 from scine_eval.taxonomy import Node
+
+log = logging.getLogger("scine_eval")
 
 SCALE = (1.0, 5.0)
 """The rating scale of the paper's expert study: 1 = not at all, 5 = exactly as asked."""
@@ -99,6 +102,29 @@ class Judge(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook with a no-op default
         """Frees memory once judging is over."""
+
+
+CRASH = "judge error: "
+"""Reason prefix of an abstention that stands for a failed call: never cached, so a rerun retries it."""
+
+
+def score_safely(judge: Judge, items: Sequence[JudgeItem]) -> list[Judgement]:
+    """``judge.score(items)``, with a failing call turned into one crash abstention per item.
+
+    A wrong number of results counts as a failure; one bad batch must not end a long run.
+    """
+    try:
+        out = judge.score(items)
+        if len(out) != len(items) or not all(isinstance(j, Judgement) for j in out):
+            raise TypeError(f"score() returned {len(out)} results for {len(items)} items (need one Judgement each)")
+    except Exception as error:  # recorded per item, never fatal
+        log.warning("judge %s failed on %d item(s): %s", judge.name, len(items), error)
+        return [Judgement.abstain(f"{CRASH}{type(error).__name__}: {error}") for _ in items]
+    return list(out)
+
+
+def is_crash(judgement: Judgement) -> bool:
+    return judgement.score is None and (judgement.reason or "").startswith(CRASH)
 
 
 judge_registry: Registry[type[Judge]] = Registry(

@@ -108,9 +108,9 @@ def field_docs(cls: type) -> dict[str, str]:
     return docs
 
 
-def config_from(namespace: Namespace) -> RunConfig:
-    values = {f.name: namespace[f.name] for f in dataclasses.fields(RunConfig)}
-    return RunConfig(**values)
+def config_from(namespace: Namespace, cls: type = RunConfig):
+    """The dataclass ``cls`` (default :class:`RunConfig`) from the options :func:`add_dataclass_arguments` added."""
+    return cls(**{f.name: namespace[f.name] for f in dataclasses.fields(cls)})
 
 
 def dumps(data: object) -> str:

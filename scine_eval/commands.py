@@ -248,25 +248,20 @@ def judge_check_parser() -> ArgumentParser:
 
 
 def judge_check(namespace: Namespace) -> int:
-    import dataclasses
     from datetime import datetime
 
     from scine_eval.judge_check import JudgeCheckConfig, judge_check
     from scine_eval.report import judge_check_table
-    from scine_eval.results import write_json
+    from scine_eval.results import safe_name, write_json
 
-    config = JudgeCheckConfig(**{f.name: namespace[f.name] for f in dataclasses.fields(JudgeCheckConfig)})
+    config = config_from(namespace, JudgeCheckConfig)
     report = judge_check(config)
     out.print(judge_check_table(report))
     if config.output_path:
         stamp = datetime.fromisoformat(report["date"]).strftime("%Y-%m-%dT%H-%M-%S")
-        path = write_json(Path(config.output_path) / f"judge_check_{_safe(report['judge'])}_{stamp}.json", report)
+        path = write_json(Path(config.output_path) / f"judge_check_{safe_name(report['judge'])}_{stamp}.json", report)
         err_console.print(f"[dim]report:[/] {escape(str(path))}", highlight=False, soft_wrap=True)
     if report["failing"]:
         err_console.print(f"[red]below {config.fail_under:.0%}:[/] {', '.join(report['failing'])}", highlight=False)
         return 1
     return 0
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,10 @@ from scine_eval.cache import JudgementCache
 from scine_eval.config import RunConfig
 from scine_eval.distributed import Distributed, from_environment
 from scine_eval.errors import ConfigError, ScineEvalError, VideoError
-from scine_eval.judges.base import Judge, JudgeItem, Judgement, item_key, judge_registry
+from scine_eval.judges.base import Judge, JudgeItem, Judgement, is_crash, item_key, judge_registry, score_safely
 from scine_eval.models.base import SEED_RECIPE, GenerationRequest, ModelAdapter, model_registry
 from scine_eval.progress import progress_bar
-from scine_eval.results import RunOutput, build_results, write_outputs
+from scine_eval.results import RunOutput, build_results, safe_name, write_outputs
 from scine_eval.stats import Bootstrap, SampleScore, score_tasks
 from scine_eval.store import VideoRecord, VideoStore
 from scine_eval.suite import Prompt, Question, Suite, load_suite
@@ -137,7 +136,7 @@ def _output_dir(config: RunConfig, model: ModelAdapter) -> Path | None:
     if config.output_path is None:
         return None
     name = model.model_info().get("model_name") or model.name
-    folder = Path(config.output_path).expanduser() / _sanitise(str(name))
+    folder = Path(config.output_path).expanduser() / safe_name(str(name))
     probe_file = folder / ".scine-eval-write-test"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -146,10 +145,6 @@ def _output_dir(config: RunConfig, model: ModelAdapter) -> Path | None:
     except OSError as error:
         raise ConfigError(f"output folder is not writable: {error.strerror or error}", path=folder) from None
     return folder
-
-
-def _sanitise(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "__" for c in name)
 
 
 def make_plan(context: Context) -> Plan:
@@ -324,30 +319,12 @@ def judge(context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecor
                 for it in items[video].values()
                 if (video, it.key) not in done
             ]
-            new = _judge_batch(judge_obj, todo)
-            context.cache.put_many(fp, [(it.video_sha256, it.key, j) for it, j in new if not _is_crash(j)])
+            new = list(zip(todo, score_safely(judge_obj, todo), strict=True))
+            context.cache.put_many(fp, [(it.video_sha256, it.key, j) for it, j in new if not is_crash(j)])
             done.update({(it.video_sha256, it.key): j for it, j in new})
             advance(len(todo))
     judge_obj.close()
     return {key: j for part in context.dist.all_gather(done) for key, j in part.items()}
-
-
-_CRASH = "judge error: "
-
-
-def _is_crash(judgement: Judgement) -> bool:
-    return judgement.score is None and (judgement.reason or "").startswith(_CRASH)
-
-
-def _judge_batch(judge_obj: Judge, items: Sequence[JudgeItem]) -> list[tuple[JudgeItem, Judgement]]:
-    try:
-        out = judge_obj.score(items)
-        if len(out) != len(items) or not all(isinstance(j, Judgement) for j in out):
-            raise TypeError(f"score() returned {len(out)} results for {len(items)} items (need one Judgement each)")
-    except Exception as error:  # a failing batch is recorded (uncached, so a rerun retries it), never fatal
-        log.warning("judge %s failed on %d item(s): %s", judge_obj.name, len(items), error)
-        out = [Judgement.abstain(f"{_CRASH}{type(error).__name__}: {error}") for _ in items]
-    return list(zip(items, out, strict=True))
 
 
 def aggregate(

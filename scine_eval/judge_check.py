@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from scine_eval.args import instantiate, parse_arg_string
 from scine_eval.cache import JudgementCache
 from scine_eval.config import default_cache_dir
 from scine_eval.fingerprint import fingerprint
-from scine_eval.judges.base import Judge, JudgeItem, Judgement, judge_registry
+from scine_eval.judges.base import Judge, JudgeItem, Judgement, is_crash, judge_registry, score_safely
 from scine_eval.progress import progress_bar
 from scine_eval.stimuli import Stimulus, render, resolve_controls
 from scine_eval.stimuli.controls import CONTROLS
@@ -129,6 +129,9 @@ class Tally:
         self.pairs += 1
         setattr(self, outcome, getattr(self, outcome) + 1)
 
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Tally)))
+
     @property
     def accuracy(self) -> float | None:
         scored = self.pairs - self.abstained
@@ -192,14 +195,17 @@ class StimulusCache:
 
     def __init__(self, root: Path, base: Stimulus):
         self.root, self.base = root, base
+        self._hashes: dict[Path, str] = {}  # a clip serves several cases: hash it once
 
     def clip(self, controls: Controls, seed: int) -> tuple[Path, str]:
         stimulus = resolve_controls(controls, self.base).stimulus
         world = clip_seed(seed, "judge-check")
         path = self.root / f"{fingerprint([RENDERER_VERSION, stimulus.to_dict(), world])[:20]}.mp4"
-        if not path.is_file():
-            write_video(path, render(stimulus, world), fps=stimulus.fps, options={"preset": "veryfast"})
-        return path, sha256_file(path)
+        if path not in self._hashes:
+            if not path.is_file():
+                write_video(path, render(stimulus, world), fps=stimulus.fps, options={"preset": "veryfast"})
+            self._hashes[path] = sha256_file(path)
+        return path, self._hashes[path]
 
 
 def judge_check(config: JudgeCheckConfig) -> dict[str, Any]:
@@ -247,13 +253,9 @@ def _judge(judge: Judge, cache: JudgementCache, items: list[JudgeItem]) -> list[
     done = cache.get_many(fp, keys)
     todo = [it for it, key in zip(items, keys, strict=True) if key not in done]
     if todo:
-        try:
-            fresh = judge.score(todo)
-        except Exception as error:  # a crash on one pair is that pair's abstention, not the end of the check
-            fresh = [Judgement.abstain(f"judge error: {type(error).__name__}: {error}") for _ in todo]
-        else:
-            cache.put_many(fp, [(it.video_sha256, it.key, j) for it, j in zip(todo, fresh, strict=True)])
-        done.update({(it.video_sha256, it.key): j for it, j in zip(todo, fresh, strict=True)})
+        fresh = list(zip(todo, score_safely(judge, todo), strict=True))
+        cache.put_many(fp, [(it.video_sha256, it.key, j) for it, j in fresh if not is_crash(j)])
+        done.update({(it.video_sha256, it.key): j for it, j in fresh})
     return [done[key] for key in keys]
 
 
@@ -271,10 +273,7 @@ def _report(
 ) -> dict[str, Any]:
     nodes = {}
     for node_id, values in tallies.items():
-        total = Tally()
-        for tally in values.values():
-            for name in ("pairs", "correct", "wrong", "ties", "abstained"):
-                setattr(total, name, getattr(total, name) + getattr(tally, name))
+        total = sum(values.values(), Tally())
         nodes[node_id] = {**total.to_dict(), "values": {v: t.to_dict() for v, t in values.items()}}
     # A node the judge abstained on throughout fails too: it was asked and could not tell.
     failing = [n for n, e in nodes.items() if config.fail_under and (e["accuracy"] or 0.0) < config.fail_under]

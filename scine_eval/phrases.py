@@ -126,7 +126,7 @@ def _read_bank(path: Path, taxonomy: Taxonomy, into: dict[str, dict[str, Entry]]
     for node_id, values in spec.leaves.items():
         where = f"leaf {node_id!r}"
         _check_leaf(taxonomy, node_id, path, where)
-        if not node_id.startswith(spec.pillar + ".") and node_id != f"{spec.pillar}":
+        if not node_id.startswith(spec.pillar + "."):
             raise ConfigError(f"leaf is not in pillar {spec.pillar!r} that the file declares", path=path, where=where)
         if node_id in into:
             first = next(iter(into[node_id].values())).source

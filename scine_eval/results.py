@@ -252,6 +252,11 @@ def write_outputs(output: RunOutput, folder: Path, log_samples: bool) -> dict[st
     return files
 
 
+def safe_name(name: str) -> str:
+    """``name`` as one file or folder name: characters other than letters, digits and ``-_.`` become ``__``."""
+    return "".join(c if c.isalnum() or c in "-_." else "__" for c in name)
+
+
 def write_json(path: Path, data: Any) -> Path:
     """Writes ``data`` as indented JSON, atomically (creating the folder)."""
     return _write_text(path, json.dumps(data, indent=2, default=str, allow_nan=False) + "\n")

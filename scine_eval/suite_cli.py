@@ -40,8 +40,7 @@ def suite_parser() -> ArgumentParser:
     build = ArgumentParser(description="Map your own prompts to the taxonomy and write them as a suite.")
     build.add_argument("--prompts", type=str, required=True, help="A .txt (one prompt per line) or .jsonl file.")
     build.add_argument("--output", type=str, required=True, help="Folder to write the suite into.")
-    build.add_argument("--mapper", choices=MAPPERS, default="lexicon", help="How prompts are mapped to controls.")
-    build.add_argument("--mapper_args", type=str, default="", help="Mapper arguments, e.g. model=PATH for llm.")
+    _mapper_options(build)
     build.add_argument("--name", type=str, default="my prompts", help="Pretty name in the dataset card.")
     _common(build)
     commands.add_subcommand("build", build, help="your prompts, mapped to the taxonomy, as a suite folder")
@@ -57,12 +56,16 @@ def suite_parser() -> ArgumentParser:
     mapping = ArgumentParser(description="A mapper's precision and recall per pillar against gold labels.")
     mapping.add_argument("--gold", type=str, default=None, help="Gold JSONL (default: the bundled held-out set).")
     mapping.add_argument("--scripts", type=str, default=None, help="Also score on these scripts' Events labels.")
-    mapping.add_argument("--mapper", choices=MAPPERS, default="lexicon", help="The mapper to measure.")
-    mapping.add_argument("--mapper_args", type=str, default="", help="Mapper arguments, e.g. model=PATH for llm.")
+    _mapper_options(mapping)
     mapping.add_argument("--format", choices=["table", "json"], default="table", help="Output format.")
     _common(mapping)
     commands.add_subcommand("mapping", mapping, help="a mapper's precision and recall against gold labels")
     return parser
+
+
+def _mapper_options(parser: ArgumentParser) -> None:
+    parser.add_argument("--mapper", choices=MAPPERS, default="lexicon", help="How prompts are mapped to controls.")
+    parser.add_argument("--mapper_args", type=str, default="", help="Mapper arguments, e.g. model=PATH for llm.")
 
 
 def _common(parser: ArgumentParser) -> None:
@@ -84,13 +87,13 @@ def _data(ns: Namespace):
 
 
 def _mapper(name: str, args: str, taxonomy, bank):
+    options = parse_arg_string(args)
     if name == "lexicon":
         from scine_eval.mapping.lexicon import LexiconMapper
 
-        return LexiconMapper(taxonomy, bank, **parse_arg_string(args))
+        return LexiconMapper(taxonomy, bank, **options)
     from scine_eval.mapping.llm import LLMMapper
 
-    options = parse_arg_string(args)
     if "model" not in options:
         raise ConfigError("the llm mapper needs --mapper_args model=PATH_OR_HUB_ID")
     return LLMMapper(taxonomy=taxonomy, **options)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from scine_eval.probes.tone import luma
-
 MIN_COHERENCE = 0.05
 """Below this the frames have no dominant line grid and the reading is None."""
 
@@ -27,10 +25,10 @@ class HorizonReading:
     coherence: float
 
 
-def horizon_tilt(frames: npt.NDArray[np.uint8]) -> HorizonReading | None:
-    """Reads ``(T, H, W, 3)`` frames; None when no line grid is clear enough to measure."""
+def horizon_tilt(luma_frames: npt.NDArray[np.float32]) -> HorizonReading | None:
+    """Reads ``(T, H, W)`` luma; None when no line grid is clear enough to measure."""
     offsets, coherences = [], []
-    for y in luma(frames):
+    for y in luma_frames:
         gy, gx = np.gradient(y)
         weight = gx * gx + gy * gy
         total = float(weight.sum())

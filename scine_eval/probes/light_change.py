@@ -15,8 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from scine_eval.probes.tone import luma
-
 MIN_SECONDS = 2.0
 """Shorter clips cannot show a beat: no reading."""
 LAGS = (0.35, 2.5)
@@ -34,11 +32,11 @@ class LightChange:
     """The per-frame mean luma, for the sample log."""
 
 
-def light_change(frames: npt.NDArray[np.uint8], fps: float) -> LightChange | None:
-    """Reads ``(T, H, W, 3)`` frames sampled at ``fps``; None when the clip is shorter than 2 s."""
-    if len(frames) < max(6, MIN_SECONDS * fps):
+def light_change(luma_frames: npt.NDArray[np.float32], fps: float) -> LightChange | None:
+    """Reads ``(T, H, W)`` luma sampled at ``fps``; None when the clip is shorter than 2 s."""
+    if len(luma_frames) < max(6, MIN_SECONDS * fps):
         return None
-    level = luma(frames).mean(axis=(1, 2)).astype(np.float64)
+    level = luma_frames.mean(axis=(1, 2)).astype(np.float64)
     width = max(3, int(round(fps)) | 1)  # odd, about one second
     padded = np.pad(level, width // 2, mode="reflect")
     trend = np.convolve(padded, np.ones(width) / width, mode="valid")

@@ -17,9 +17,9 @@ import numpy.typing as npt
 
 from scine_eval.probes.colour import colour_temperature
 from scine_eval.probes.horizon import horizon_tilt
-from scine_eval.probes.light_change import MIN_SECONDS, light_change
+from scine_eval.probes.light_change import MIN_SECONDS, LightChange, light_change
 from scine_eval.probes.motion import MotionTrack, track_motion
-from scine_eval.probes.tone import ToneReading, tone
+from scine_eval.probes.tone import ToneReading, luma, tone
 
 MIN_P99_LUMA = 0.06
 """A clip whose 99th-percentile luma is below this is too dark to measure anything."""
@@ -72,8 +72,12 @@ class Readings:
         return self.frames[index.astype(int)]
 
     @cached_property
+    def stills_luma(self) -> npt.NDArray[np.float32]:
+        return luma(self.stills)
+
+    @cached_property
     def tone(self) -> ToneReading:
-        return tone(self.stills)
+        return tone(self.stills_luma)
 
     @cached_property
     def motion(self) -> MotionTrack:
@@ -110,8 +114,12 @@ class Readings:
             raise Unmeasurable(f"too flat to track motion: texture {track.texture:.4f} < {MIN_TEXTURE}")
         return track
 
+    @cached_property
+    def light_reading(self) -> LightChange | None:
+        return light_change(luma(self.frames), self.fps)
+
     def light(self, part: str) -> float:
-        change = light_change(self.frames, self.fps)
+        change = self.light_reading  # flicker and pulse share one reading
         if change is None:
             raise Unmeasurable(f"too short to measure lighting motion: needs {MIN_SECONDS} s")
         return change.amplitude * (change.periodicity if part == "pulse" else 1 - change.periodicity)
@@ -147,7 +155,7 @@ def _colour(r: Readings) -> float:
 
 
 def _horizon(r: Readings) -> float:
-    reading = horizon_tilt(r.stills)
+    reading = horizon_tilt(r.stills_luma)
     if reading is None:
         raise Unmeasurable("no clear horizontal or vertical lines to measure the frame's roll against")
     return abs(reading.degrees)

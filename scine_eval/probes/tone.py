@@ -40,8 +40,9 @@ def luma(frames: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     return (frames.astype(np.float32) @ LUMA) / 255.0
 
 
-def tone(frames: npt.NDArray[np.uint8]) -> ToneReading:
-    y = luma(frames).ravel()
+def tone(luma_frames: npt.NDArray[np.float32]) -> ToneReading:
+    """Statistics of ``(T, H, W)`` luma (see :func:`luma`)."""
+    y = luma_frames.ravel()
     p5, p50, p95, p99 = (float(v) for v in np.percentile(y, [5, 50, 95, 99]))
     return ToneReading(
         mean=float(y.mean()),
