@@ -100,6 +100,14 @@ class Judge(ABC):
     def fingerprint(self) -> str:
         return fingerprint(self.spec())
 
+    def prefetch(self, items: Sequence[JudgeItem]) -> None:  # noqa: B027 - optional hook with a no-op default
+        """Start preparing ``items`` (the batch after the one being scored), e.g. decoding in a thread.
+
+        The runner calls this before :meth:`score` on the current batch, so a judge that overlaps
+        decoding with its forward passes keeps the accelerator busy. Must not raise for bad videos:
+        :meth:`score` reports those.
+        """
+
     def close(self) -> None:  # noqa: B027 - optional hook with a no-op default
         """Frees memory once judging is over."""
 

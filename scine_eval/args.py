@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from scine_eval.errors import ConfigError
+from scine_eval.registry import Registry
 
 T = TypeVar("T")
 
@@ -41,6 +42,11 @@ def _coerce(value: str) -> Any:
         except ValueError:
             pass
     return value
+
+
+def arguments_for(registry: Registry[Any], name: str, text: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    """The arguments to build ``name`` with: its preset's defaults (if it is a preset), then ``text`` over them."""
+    return {**registry.preset_args(name), **parse_arg_string(text)}
 
 
 def instantiate(kind: str, name: str, cls: type[T], args: Mapping[str, Any]) -> T:

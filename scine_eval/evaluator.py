@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scine_eval.args import instantiate, parse_arg_string
+from scine_eval.args import arguments_for, instantiate, parse_arg_string
 from scine_eval.cache import JudgementCache
 from scine_eval.config import RunConfig
 from scine_eval.distributed import Distributed, from_environment
@@ -108,7 +108,8 @@ def prepare(config: RunConfig) -> Context:
     # load model weights, and a typo in --judge must not cost a model load.
     model_cls = model_registry.get(config.model)
     judge_cls = judge_registry.get(config.judge)
-    model_args, judge_args = parse_arg_string(config.model_args), parse_arg_string(config.judge_args)
+    model_args = parse_arg_string(config.model_args)
+    judge_args = arguments_for(judge_registry, config.judge, config.judge_args)
     if config.videos_per_prompt < 1:
         raise ConfigError(f"videos_per_prompt must be at least 1, got {config.videos_per_prompt}")
     model = instantiate("model", config.model, model_cls, model_args)
@@ -312,13 +313,21 @@ def judge(context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecor
     with progress_bar(
         "judge", sum(len(items[v]) for v in pending), enabled=context.dist.is_main and bool(pending)
     ) as advance:
-        for start in range(0, len(pending), batch):
-            todo = [
+        batches = [
+            [
                 it
                 for video in pending[start : start + batch]
                 for it in items[video].values()
                 if (video, it.key) not in done
             ]
+            for start in range(0, len(pending), batch)
+        ]
+        for index, todo in enumerate(batches):
+            if index + 1 < len(batches):
+                try:
+                    judge_obj.prefetch(batches[index + 1])  # decoding overlaps this batch's scoring
+                except Exception as error:  # an optimisation only: score() redoes the work and reports
+                    log.warning("judge %s could not prefetch: %s", judge_obj.name, error)
             new = list(zip(todo, score_safely(judge_obj, todo), strict=True))
             context.cache.put_many(fp, [(it.video_sha256, it.key, j) for it, j in new if not is_crash(j)])
             done.update({(it.video_sha256, it.key): j for it, j in new})

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scine_eval.args import instantiate, parse_arg_string
+from scine_eval.args import arguments_for, instantiate
 from scine_eval.cache import JudgementCache
 from scine_eval.config import default_cache_dir
 from scine_eval.fingerprint import fingerprint
@@ -214,7 +214,8 @@ def judge_check(config: JudgeCheckConfig) -> dict[str, Any]:
         raise ValueError(f"pairs must be at least 1, got {config.pairs}")
     started = time.time()
     judge_cls = judge_registry.get(config.judge)
-    judge = instantiate("judge", config.judge, judge_cls, parse_arg_string(config.judge_args))
+    judge_args = arguments_for(judge_registry, config.judge, config.judge_args)
+    judge = instantiate("judge", config.judge, judge_cls, judge_args)
     cases, skipped = plan_cases(config, judge)
     cache_root = Path(config.cache_dir).expanduser()
     base = Stimulus(duration=config.duration, fps=config.fps, size=config.size)

@@ -19,7 +19,7 @@ import importlib.metadata
 import pkgutil
 import threading
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from scine_eval.errors import ScineEvalError, UnknownNameError
 
@@ -54,6 +54,7 @@ class Registry(Generic[T]):
         self._objects: dict[str, T] = {}
         self._lazy: dict[str, str | importlib.metadata.EntryPoint] = {}
         self._aliases: dict[str, str] = {}
+        self._presets: dict[str, tuple[str, dict[str, Any]]] = {}
         self._discovered = False
         self._lock = threading.RLock()
 
@@ -95,6 +96,27 @@ class Registry(Generic[T]):
             for alias in aliases:
                 self._aliases[alias] = name
 
+    def add_preset(self, name: str, target: str, **defaults: Any) -> None:
+        """Registers ``name`` as ``target`` with default arguments (e.g. a checkpoint id).
+
+        ``--judge qwen2.5-vl-7b`` then builds the ``qwen2.5-vl`` class with ``pretrained=...``; arguments
+        the user passes override the defaults.
+        """
+        with self._lock:
+            if name in self._objects or name in self._aliases:
+                raise RegistrationError(f"{self.kind} preset {name!r} clashes with a registered name or alias")
+            self._presets[name] = (target, dict(defaults))
+
+    def preset_args(self, name: str) -> dict[str, Any]:
+        """The default arguments of preset ``name``; empty for any other name."""
+        self._discover()
+        return dict(self._presets[name][1]) if name in self._presets else {}
+
+    def presets_of(self, name: str) -> dict[str, dict[str, Any]]:
+        """The presets built on ``name``, with their default arguments."""
+        self._discover()
+        return {p: dict(args) for p, (target, args) in sorted(self._presets.items()) if target == name}
+
     # -- lookup -------------------------------------------------------------------------------------
 
     def get(self, name: str) -> T:
@@ -104,6 +126,8 @@ class Registry(Generic[T]):
         no packaging (``--judge mypkg.judges:MyJudge``).
         """
         self._discover()
+        if name in self._presets:
+            return self.get(self._presets[name][0])
         with self._lock:
             canonical = self._aliases.get(name, name)
             if canonical in self._objects:
@@ -120,6 +144,8 @@ class Registry(Generic[T]):
     def resolve(self, name: str) -> str:
         """The canonical name for ``name`` (which may be an alias)."""
         self._discover()
+        if name in self._presets:
+            return self.resolve(self._presets[name][0])
         canonical = self._aliases.get(name, name)
         if canonical not in self._objects and canonical not in self._lazy:
             raise UnknownNameError(self.kind, name, self.names(include_aliases=True))
@@ -131,7 +157,7 @@ class Registry(Generic[T]):
         with self._lock:
             names = set(self._objects) | set(self._lazy)
             if include_aliases:
-                names |= set(self._aliases)
+                names |= set(self._aliases) | set(self._presets)
         return sorted(names)
 
     def aliases_of(self, name: str) -> list[str]:
@@ -143,7 +169,7 @@ class Registry(Generic[T]):
             return False
         self._discover()
         canonical = self._aliases.get(name, name)
-        return canonical in self._objects or canonical in self._lazy
+        return canonical in self._objects or canonical in self._lazy or name in self._presets
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())

@@ -18,6 +18,10 @@ os.environ.setdefault("SCINE_EVAL_CACHE", tempfile.mkdtemp(prefix="scine-eval-ca
 
 import pytest  # noqa: E402
 
+from scine_eval.compat import ensure_torchvision  # noqa: E402
+
+ensure_torchvision()  # before any test imports transformers (PyPI's torchvision is a CUDA build)
+
 from tests.helpers import VideoFolder  # noqa: E402
 
 
@@ -50,3 +54,11 @@ def videos(tmp_path, _video_source) -> VideoFolder:
     shutil.copytree(_video_source.root, tmp_path / "videos")
     shutil.copy(_video_source.annotations, tmp_path / "annotations.jsonl")
     return VideoFolder(tmp_path / "videos", tmp_path / "annotations.jsonl", list(_video_source.prompt_ids))
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen(tmp_path_factory):
+    """A tiny random Qwen2.5-VL checkpoint folder (v5 layout), built once per session."""
+    from scine_eval.testing import make_tiny_qwen25vl
+
+    return make_tiny_qwen25vl(tmp_path_factory.mktemp("tiny-qwen"), size="tiny")

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from scine_eval.compat import ensure_torchvision
 from scine_eval.errors import ConfigError, MissingDependencyError, suggest
 from scine_eval.mapping.base import Control, Mapper, Mapping
 from scine_eval.taxonomy import Taxonomy, load_taxonomy
@@ -110,6 +111,8 @@ class LLMMapper(Mapper):
             return
         try:
             import torch
+
+            ensure_torchvision()
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as error:
             package = error.name if error.name in ("torch", "transformers") else "transformers"

@@ -1,0 +1,1 @@
+"""Vision-language-model machinery shared by the VLM judges: input spec, rubric, positions, prefix reuse."""
