@@ -88,6 +88,15 @@ class Judge(ABC):
     def score(self, items: Sequence[JudgeItem]) -> list[Judgement]:
         """One :class:`Judgement` per item, in order. Abstain (``Judgement.abstain``) rather than guess."""
 
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """What ``scine-eval judges`` shows without building the judge: coverage and input spec.
+
+        Keys: ``covers`` (text), ``input`` (text), and optionally ``memory`` (rows of estimated
+        memory per preset and load mode).
+        """
+        return {"covers": "every node", "input": "-"}
+
     def covers(self, node: Node) -> bool:
         """Whether this judge can score questions on ``node``; items on other nodes are not sent."""
         return True

@@ -101,6 +101,10 @@ class HumanAnnotations(Judge):
             seen.add((key, rater))
             table[key].append((rater, float(score)))
 
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        return {"covers": "questions with annotations in the file", "input": "none (ratings by question id)"}
+
     def score(self, items: Sequence[JudgeItem]) -> list[Judgement]:
         return [self._judge(item) for item in items]
 

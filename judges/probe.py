@@ -130,6 +130,13 @@ class ProbeJudge(Judge):
             )
         self.fps, self.max_frames, self.max_pixels = fps, max_frames, max_pixels
 
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        return {
+            "covers": f"{len(RULES)} leaves (camera motion, colour temperature, key, contrast, light motion)",
+            "input": "every frame, native size (luma, colour and motion readings)",
+        }
+
     def covers(self, node: Node) -> bool:
         return node.id in RULES
 

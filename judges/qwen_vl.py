@@ -85,6 +85,17 @@ class QwenVLJudge(Judge):
         self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scine-eval-decode")
         self._pending: dict[tuple[str, str], Future[EncodedVideo]] = {}
 
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        from scine_eval.vlm.memory import table_rows
+
+        spec = InputSpec()
+        return {
+            "covers": "every node",
+            "input": f"video at {spec.fps:g} fps, <= {spec.max_pixels:,} px per frame, <= {spec.max_frames} frames",
+            "memory": table_rows(),
+        }
+
     # -- the contract ------------------------------------------------------------------------------
 
     def spec(self) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def _commands() -> dict[str, tuple[Callable[[], ArgumentParser], Command]]:
         "tasks": (commands.tasks_parser, commands.tasks),
         "validate": (commands.validate_parser, commands.validate),
         "models": (commands.registry_parser("models"), commands.models),
-        "judges": (commands.registry_parser("judges"), commands.judges),
+        "judges": (commands.judges_parser, commands.judges),
         "example": (commands.example_parser, commands.example),
         "judge-check": (commands.judge_check_parser, commands.judge_check),
         "suite": (suite_cli.suite_parser, suite_cli.suite),

@@ -37,8 +37,9 @@ def run(namespace: Namespace) -> int:
         out.print(results_table(output.results, requested_only=False))
         samples = [path for kind, path in output.files.items() if kind.startswith("samples:")]
         err_console.print(f"[dim]results:[/] {escape(str(output.files['results']))}", highlight=False, soft_wrap=True)
-        err_console.print(f"[dim]leaderboard:[/] {escape(str(output.files['leaderboard']))}", highlight=False,
-                          soft_wrap=True)
+        err_console.print(
+            f"[dim]leaderboard:[/] {escape(str(output.files['leaderboard']))}", highlight=False, soft_wrap=True
+        )
         if samples:
             err_console.print(f"[dim]samples:[/] {len(samples)} files samples_*.jsonl beside them", highlight=False)
         videos = output.results["videos"]
@@ -177,13 +178,43 @@ def models(namespace: Namespace) -> int:
     return _list_registry(model_registry, namespace.format)
 
 
+def judges_parser() -> ArgumentParser:
+    parser = registry_parser("judges")()
+    parser.description = (
+        "List the registered judges: what they cover, what they see of a video, and for model judges the "
+        "estimated GPU memory of each preset in bf16 / 8-bit / 4-bit (from the real architectures, no download)."
+    )
+    parser.add_argument("--gpu_gib", type=float, default=80.0, help="GPU memory to check each estimate against.")
+    return parser
+
+
 def judges(namespace: Namespace) -> int:
     from scine_eval.judges import judge_registry
+    from scine_eval.report import memory_table
+    from scine_eval.vlm.memory import table_rows
 
-    return _list_registry(judge_registry, namespace.format)
+    described = {name: judge_registry.get(name).describe() for name in judge_registry.names()}
+    presets = {name: sorted(judge_registry.presets_of(name)) for name in described}
+    memory = {
+        name: table_rows(gpu_gib=namespace.gpu_gib) if "memory" in info else [] for name, info in described.items()
+    }
+    extra = {
+        name: {"presets": presets[name], "covers": info["covers"], "input": info["input"], "memory": memory[name]}
+        for name, info in described.items()
+    }
+    if namespace.format == "json":
+        return _list_registry(judge_registry, "json", extra)
+    _list_registry(
+        judge_registry, "table", {n: {k: v for k, v in e.items() if k != "memory"} for n, e in extra.items()}
+    )
+    for name, rows in memory.items():
+        if rows:
+            out.print(memory_table(name, rows, namespace.gpu_gib))
+    return 0
 
 
-def _list_registry(registry, fmt: str) -> int:
+def _list_registry(registry, fmt: str, extra: dict[str, dict] | None = None) -> int:
+    """One row per registered name; ``extra`` adds columns per name (lists are joined in the table)."""
     rows = []
     for name in registry.names():
         cls = registry.get(name)
@@ -194,16 +225,18 @@ def _list_registry(registry, fmt: str) -> int:
                 "aliases": registry.aliases_of(name),
                 "class": f"{cls.__module__}.{cls.__qualname__}",
                 "summary": summary,
+                **(extra or {}).get(name, {}),
             }
         )
     if fmt == "json":
         emit(dumps(rows))
         return 0
     table = Table(title=f"{registry.kind}s", title_justify="left")
-    for column in ("name", "aliases", "summary", "class"):
+    columns = [c for c in rows[0] if c != "class"] + ["class"] if rows else []
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(row["name"], ", ".join(row["aliases"]), row["summary"], row["class"])
+        table.add_row(*(", ".join(v) if isinstance(v, list) else str(v) for v in (row[c] for c in columns)))
     out.print(table)
     return 0
 

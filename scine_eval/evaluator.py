@@ -217,7 +217,7 @@ def generate(context: Context, plan: Plan) -> dict[tuple[str, int], VideoRecord]
                     replace(request, output_path=VideoStore.partial_path(request.output_path)),
                 )
             )
-    with progress_bar("generate", len(todo), enabled=context.dist.is_main and bool(todo)) as advance:
+    with progress_bar("generate", len(todo), enabled=context.dist.is_main and bool(todo), unit="videos") as advance:
         for final, request in todo:
             records[(request.prompt_id, request.seed)] = _generate_one(context.model, request, final)
             advance(1)
@@ -311,7 +311,10 @@ def judge(context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecor
     pending = [video for video in mine if any((video, key) not in done for key in items[video])]
     batch = max(1, judge_obj.videos_per_batch)
     with progress_bar(
-        "judge", sum(len(items[v]) for v in pending), enabled=context.dist.is_main and bool(pending)
+        "judge",
+        sum(len(items[v]) for v in pending),
+        enabled=context.dist.is_main and bool(pending),
+        unit="questions",
     ) as advance:
         batches = [
             [

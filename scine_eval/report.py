@@ -72,8 +72,15 @@ def judge_check_table(report: dict[str, Any]) -> Table:
         "against); abstained pairs are left out",
         caption_justify="left",
     )
-    for column, justify in (("node / value", "left"), ("accuracy", "right"), ("pairs", "right"),
-                            ("correct", "right"), ("ties", "right"), ("wrong", "right"), ("abstained", "right")):
+    for column, justify in (
+        ("node / value", "left"),
+        ("accuracy", "right"),
+        ("pairs", "right"),
+        ("correct", "right"),
+        ("ties", "right"),
+        ("wrong", "right"),
+        ("abstained", "right"),
+    ):
         table.add_column(column, justify=justify)  # fmt: skip
 
     def cells(entry: dict[str, Any]) -> list[str]:
@@ -87,4 +94,27 @@ def judge_check_table(report: dict[str, Any]) -> Table:
             table.add_row(f"  {value}", *cells(sub), style="dim" if sub["accuracy"] is None else None)
     if report["not_covered"]:
         table.caption += f"\nnot covered by the judge (not checked): {', '.join(report['not_covered'])}"
+    return table
+
+
+def memory_table(judge: str, rows: list[dict[str, Any]], gpu_gib: float) -> Table:
+    """Estimated memory of a judge's presets per load mode (see :mod:`scine_eval.vlm.memory`)."""
+    table = Table(
+        title=f"{judge}: estimated GPU memory (weights, KV cache of a 5 s 720p clip: 1 prefix + 8 suffix copies, "
+        "headroom)",
+        title_justify="left",
+    )
+    for column in ("preset", "checkpoint", "load", "params (B)", "weights GiB", "total GiB", f"fits {gpu_gib:g} GiB"):
+        table.add_column(column, justify="right" if column[0] in "pwtf" and column != "preset" else "left")
+    for row in rows:
+        fits = "[green]yes[/]" if row["fits"] else "[red]no[/]"
+        table.add_row(
+            row["preset"],
+            row["repo_id"],
+            row["load_in"],
+            f"{row['parameters_b']:.2f}",
+            f"{row['weights_gib']:.1f}",
+            f"{row['total_gib']:.1f}",
+            fits,
+        )
     return table

@@ -244,7 +244,10 @@ def make_tiny_qwen25vl(
 
 
 def _train_tokenizer() -> Any:
-    """A ``Qwen2Tokenizer`` over a byte-level BPE (vocabulary budget 512) trained on :data:`_CORPUS`.
+    """A ``Qwen2Tokenizer`` over a byte-level BPE (vocabulary budget 1024) trained on :data:`_CORPUS` and the rubrics.
+
+    The rubrics are in the corpus so judge prompts take about as many tokens as with Qwen's real vocabulary
+    (4 characters per token or so), which keeps prefix-reuse benchmarks representative.
 
     Training only produces the vocabulary and merges; the real ``Qwen2Tokenizer`` class then adds Qwen's
     pre-tokenizer regex (digits split one by one), normalisation and decoder, so encoding behaves like Qwen's.
@@ -255,12 +258,14 @@ def _train_tokenizer() -> Any:
     backend = Tokenizer(models.BPE())
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     trainer = trainers.BpeTrainer(
-        vocab_size=512,
+        vocab_size=1024,
         special_tokens=list(SPECIAL_TOKENS),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),  # every byte encodes, whatever the corpus lacks
         show_progress=False,
     )
-    backend.train_from_iterator([_CORPUS], trainer)
+    from scine_eval.vlm.rubric import RUBRICS
+
+    backend.train_from_iterator([_CORPUS, *(r.system + "\n" + r.user for r in RUBRICS.values())], trainer)
     trained = json.loads(backend.to_str())["model"]
     tokenizer = Qwen2Tokenizer(
         vocab=trained["vocab"],

@@ -415,3 +415,17 @@ def test_registries_are_listed(capsys, command, name, alias):
     rows = {row["name"]: row for row in json.loads(out)}
     assert alias in rows[name]["aliases"]
     assert rows[name]["summary"]
+
+
+def test_judges_lists_coverage_input_and_memory_per_preset(capsys):
+    code, out, _ = cli(capsys, "judges", "--format", "json")
+    assert code == 0
+    rows = {row["name"]: row for row in json.loads(out)}
+    qwen = rows["qwen2.5-vl"]
+    assert qwen["presets"] == ["qwen2.5-vl-32b", "qwen2.5-vl-72b", "qwen2.5-vl-7b"]
+    assert "2 fps" in qwen["input"] and qwen["covers"] == "every node"
+    fits = {(r["preset"], r["load_in"]): r["fits"] for r in qwen["memory"]}
+    assert fits[("qwen2.5-vl-72b", "bf16")] is False and fits[("qwen2.5-vl-72b", "4bit")] is True
+    assert rows["probe"]["memory"] == [] and "leaves" in rows["probe"]["covers"]
+    code, out, _ = cli(capsys, "judges", "--gpu_gib", "160")
+    assert code == 0 and "fits 160 GiB" in out and "Qwen/Qwen2.5-VL-72B-Instruct" in out

@@ -7,6 +7,7 @@ the checkpoint and what would fix it; nothing falls back silently to another mod
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -156,8 +157,9 @@ def _source(pretrained: str) -> str:
 
 
 def _device(device: str, cuda: bool) -> str:
+    """``auto``: this process's GPU under torchrun / accelerate (``LOCAL_RANK``), else the CPU."""
     if device == "auto":
-        return "cuda" if cuda else "cpu"
+        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if cuda else "cpu"
     return device
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "MemoryEstimate",
     "count_parameters",
     "estimate",
+    "smart_resize",
     "table_rows",
     "video_tokens",
 ]
@@ -79,7 +80,7 @@ class MemoryEstimate:
         return self.total_bytes <= gpu_bytes
 
 
-def _smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixels: int) -> tuple[int, int]:
+def smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixels: int) -> tuple[int, int]:
     """Qwen's ``smart_resize``: sides to multiples of ``factor`` with the area within the pixel bounds."""
     h_bar = max(factor, round(height / factor) * factor)
     w_bar = max(factor, round(width / factor) * factor)
@@ -137,7 +138,7 @@ def video_tokens(
     if bad:
         raise ValueError(f"video_tokens: {', '.join(bad)} must be positive")
     factor = patch * merge
-    h_bar, w_bar = _smart_resize(height, width, factor, min_pixels, max_pixels)
+    h_bar, w_bar = smart_resize(height, width, factor, min_pixels, max_pixels)
     frames = max(1, round(seconds * fps))
     frames = -(-frames // temporal_patch) * temporal_patch
     return (frames // temporal_patch) * (h_bar // factor) * (w_bar // factor)
