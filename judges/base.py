@@ -92,8 +92,9 @@ class Judge(ABC):
     def describe(cls) -> dict[str, Any]:
         """What ``scine-eval judges`` shows without building the judge: coverage and input spec.
 
-        Keys: ``covers`` (text), ``input`` (text), and optionally ``memory`` (rows of estimated
-        memory per preset and load mode).
+        Keys: ``covers`` (text), ``input`` (text), and optionally ``memory``: a function of the GPU
+        size in GiB returning rows of estimated memory per preset and load mode (see
+        :func:`scine_eval.vlm.memory.table_rows`); it may raise ``ImportError`` without torch.
         """
         return {"covers": "every node", "input": "-"}
 

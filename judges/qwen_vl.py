@@ -93,7 +93,7 @@ class QwenVLJudge(Judge):
         return {
             "covers": "every node",
             "input": f"video at {spec.fps:g} fps, <= {spec.max_pixels:,} px per frame, <= {spec.max_frames} frames",
-            "memory": table_rows(),
+            "memory": table_rows,
         }
 
     # -- the contract ------------------------------------------------------------------------------

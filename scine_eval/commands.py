@@ -191,15 +191,22 @@ def judges_parser() -> ArgumentParser:
 def judges(namespace: Namespace) -> int:
     from scine_eval.judges import judge_registry
     from scine_eval.report import memory_table
-    from scine_eval.vlm.memory import table_rows
 
     described = {name: judge_registry.get(name).describe() for name in judge_registry.names()}
-    presets = {name: sorted(judge_registry.presets_of(name)) for name in described}
-    memory = {
-        name: table_rows(gpu_gib=namespace.gpu_gib) if "memory" in info else [] for name, info in described.items()
-    }
+    memory: dict[str, list[dict]] = {}
+    missing = ""
+    for name, info in described.items():
+        try:
+            memory[name] = info["memory"](gpu_gib=namespace.gpu_gib) if "memory" in info else []
+        except ImportError as error:  # the core install has no torch: list the judges anyway
+            memory[name], missing = [], error.name or "torch"
     extra = {
-        name: {"presets": presets[name], "covers": info["covers"], "input": info["input"], "memory": memory[name]}
+        name: {
+            "presets": sorted(judge_registry.presets_of(name)),
+            "covers": info["covers"],
+            "input": info["input"],
+            "memory": memory[name],
+        }
         for name, info in described.items()
     }
     if namespace.format == "json":
@@ -210,6 +217,10 @@ def judges(namespace: Namespace) -> int:
     for name, rows in memory.items():
         if rows:
             out.print(memory_table(name, rows, namespace.gpu_gib))
+    if missing:
+        err_console.print(
+            f"[yellow]note[/] memory estimates need {missing}: pip install -c constraints.txt 'scine-eval\\[llm]'"
+        )
     return 0
 
 
