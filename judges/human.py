@@ -14,16 +14,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from scine_eval.data import quiet_datasets
+from scine_eval.data import load_table_rows
 from scine_eval.errors import ConfigError
 from scine_eval.fingerprint import fingerprint
 from scine_eval.judges.base import SCALE, Judge, JudgeItem, Judgement, register_judge
 from scine_eval.video import sha256_file
-
-_FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 
 
 @register_judge("human", "annotations")
@@ -47,27 +44,8 @@ class HumanAnnotations(Judge):
         self._index(rows)
 
     def _load(self, source: str, split: str) -> tuple[list[dict], str]:
-        import datasets
-
-        path = Path(source).expanduser()
-        with quiet_datasets():
-            return self._load_rows(datasets, path, source, split)
-
-    def _load_rows(self, datasets, path: Path, source: str, split: str) -> tuple[list[dict], str]:
-        try:
-            if path.exists():
-                builder = _FORMATS.get(path.suffix.lower())
-                if builder is None or not path.is_file():
-                    raise ConfigError(f"annotations must be a file ending in {', '.join(_FORMATS)}", path=path)
-                data = datasets.load_dataset(builder, data_files=str(path), split="train")
-                return data.to_list(), sha256_file(path)
-            data = datasets.load_dataset(source, split=split)
-        except ConfigError:
-            raise
-        except Exception as error:  # datasets raises many types; all mean "cannot read these annotations"
-            raise ConfigError(f"cannot load annotations: {type(error).__name__}: {error}", path=source) from None
-        rows = data.to_list()
-        return rows, fingerprint(rows)
+        rows, path = load_table_rows(source, split)
+        return rows, sha256_file(path) if path is not None else fingerprint(rows)
 
     def _index(self, rows: list[dict]) -> None:
         seen: set[tuple] = set()

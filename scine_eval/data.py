@@ -59,3 +59,30 @@ def quiet_datasets() -> Iterator[None]:
         ds_logging.set_verbosity(level)
         if was_enabled:
             ds_utils.enable_progress_bars()
+
+
+TABLE_FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+"""Local table files ``datasets`` reads, by suffix."""
+
+
+def load_table_rows(source: str | Path, split: str) -> tuple[list[dict], Path | None]:
+    """Rows of a local ``.jsonl``/``.csv``/``.parquet`` file or a Hub dataset id, through ``datasets``.
+
+    Returns the rows and the local file (``None`` for a Hub dataset). Every failure is a
+    :class:`ConfigError` naming the source.
+    """
+    import datasets
+
+    path = Path(source).expanduser()
+    with quiet_datasets():
+        try:
+            if path.exists():
+                builder = TABLE_FORMATS.get(path.suffix.lower())
+                if builder is None or not path.is_file():
+                    raise ConfigError(f"annotations must be a file ending in {', '.join(TABLE_FORMATS)}", path=path)
+                return datasets.load_dataset(builder, data_files=str(path), split="train").to_list(), path.resolve()
+            return datasets.load_dataset(str(source), split=split).to_list(), None
+        except ConfigError:
+            raise
+        except Exception as error:  # datasets raises many types; all mean "cannot read these annotations"
+            raise ConfigError(f"cannot load annotations: {type(error).__name__}: {error}", path=source) from None

@@ -173,11 +173,11 @@ def plan_cases(config: JudgeCheckConfig, judge: Judge) -> tuple[list[Case], dict
             not_covered.append(leaf)
             continue
         for value in drawable:
-            cases.append(Case(node, value, rubrics[leaf], _violators(node, value, drawable)))
+            cases.append(Case(node, value, rubrics[leaf], violators(node, value, drawable)))
     return cases, {"not_covered": not_covered, "not_renderable": not_renderable}
 
 
-def _violators(node: Node, value: str, drawable: Sequence[str]) -> tuple[Controls, ...]:
+def violators(node: Node, value: str, drawable: Sequence[str]) -> tuple[Controls, ...]:
     explicit = VIOLATIONS.get(node.id, {}).get(value)
     candidates = explicit if explicit is not None else [((node.id, v),) for v in drawable if v != value] + [NEUTRAL]
     compliant = resolve_controls(((node.id, value),)).stimulus
