@@ -116,14 +116,9 @@ def test_fingerprint_holds_checkpoint_input_spec_and_rubric(judge_cls, batched, 
 
     from scine_eval.vlm import rubric
 
+    before = batched.fingerprint
     monkeypatch.setitem(rubric.RUBRICS, "scine-1-5", replace(rubric.RUBRICS["scine-1-5"], version="2"))
-    assert batched.fingerprint != fingerprint_before(spec)
-
-
-def fingerprint_before(spec):
-    from scine_eval.fingerprint import fingerprint
-
-    return fingerprint(spec)
+    assert batched.fingerprint != before
 
 
 def test_presets_name_the_instruct_checkpoints():

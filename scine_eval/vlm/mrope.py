@@ -48,13 +48,12 @@ def rope_positions(
     """
     import torch
 
-    ids = input_ids.tolist()
     grids = [
         tuple(int(x) for x in g)
         for g in (video_grid_thw.tolist() if hasattr(video_grid_thw, "tolist") else video_grid_thw)
     ]
     seconds = [float(s) for s in second_per_grid_ts]
-    runs = _runs(ids, video_token_id)
+    runs = _runs(input_ids, video_token_id)
     if len(runs) != len(grids) or len(grids) != len(seconds):
         raise ValueError(
             f"{len(runs)} video placeholder run(s) for {len(grids)} grid(s) and {len(seconds)} time step(s)"
@@ -72,21 +71,17 @@ def rope_positions(
         parts.append(grid + origin)
         next_position = int(parts[-1].max()) + 1  # the reference convention: after the furthest axis
         cursor = end
-    parts.append(torch.arange(len(ids) - cursor).expand(3, -1) + next_position)
+    parts.append(torch.arange(len(input_ids) - cursor).expand(3, -1) + next_position)
     return torch.cat(parts, dim=1).long()
 
 
-def _runs(ids: list[int], token: int) -> list[tuple[int, int]]:
-    """``[start, end)`` of each maximal run of ``token``."""
-    runs: list[tuple[int, int]] = []
-    i = 0
-    while i < len(ids):
-        if ids[i] == token:
-            j = i
-            while j < len(ids) and ids[j] == token:
-                j += 1
-            runs.append((i, j))
-            i = j
-        else:
-            i += 1
-    return runs
+def _runs(ids: torch.Tensor, token: int) -> list[tuple[int, int]]:
+    """``[start, end)`` of each maximal run of ``token`` (vectorised: this runs once per question)."""
+    import torch
+
+    hit = (ids == token).to(torch.int8)
+    zero = hit.new_zeros(1)
+    edges = torch.diff(hit, prepend=zero, append=zero)
+    starts = (edges == 1).nonzero().flatten().tolist()
+    ends = (edges == -1).nonzero().flatten().tolist()
+    return list(zip(starts, ends, strict=True))
