@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from scine_eval.errors import ConfigError, VideoError
-from scine_eval.judges.base import Judge, JudgeItem, Judgement, judge_registry, register_judge
-from scine_eval.vlm.engine import MODES, ContextOverflowError, EncodedVideo, Query, VideoLM
+from scine_eval.errors import ConfigError
+from scine_eval.judges.base import JudgeItem, Judgement, judge_registry, register_judge
+from scine_eval.vlm.engine import MODES, EncodedVideo, VideoLM
 from scine_eval.vlm.loading import LoadOptions, load_vlm
 from scine_eval.vlm.presets import PRESETS
 from scine_eval.vlm.rubric import RUBRICS, Rubric, get_rubric
 from scine_eval.vlm.spec import InputSpec
+from scine_eval.vlm.video_judge import Asked, VideoLMJudge
 
 log = logging.getLogger("scine_eval")
 
@@ -32,7 +32,7 @@ ENGINE_VERSION = "1"
 
 
 @register_judge("qwen2.5-vl")
-class QwenVLJudge(Judge):
+class QwenVLJudge(VideoLMJudge):
     """Zero-shot Qwen2.5-VL: expected 1-5 rating from the answer-token probabilities, video encoded once.
 
     Args:
@@ -82,8 +82,7 @@ class QwenVLJudge(Judge):
         self._answer_ids: dict[str, list[int]] = {}
         for rubric in RUBRICS.values():
             self._answers(rubric)  # a tokenizer that splits an answer fails here, not mid-run
-        self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scine-eval-decode")
-        self._pending: dict[tuple[str, str], Future[EncodedVideo]] = {}
+        self.start_decoding()
 
     @classmethod
     def describe(cls) -> dict[str, Any]:
@@ -108,50 +107,12 @@ class QwenVLJudge(Judge):
             "rationale": self.rationale_tokens if self.rationale else None,
         }
 
-    def prefetch(self, items: Sequence[JudgeItem]) -> None:
-        for key, group in _by_video(items).items():
-            if key not in self._pending:
-                self._pending[key] = self._workers.submit(self._encode, group[0])
+    def chat(self, item: JudgeItem) -> str:
+        return self._render(get_rubric(item.rubric), item)
 
-    def score(self, items: Sequence[JudgeItem]) -> list[Judgement]:
-        import torch
-
-        groups = _by_video(items)
-        self.prefetch(items)
-        videos: list[EncodedVideo] = []
-        queries: list[Query] = []
-        asked: list[tuple[JudgeItem, Rubric]] = []
-        out: dict[int, Judgement] = {}
-        position = {id(item): i for i, item in enumerate(items)}
-        for key, group in groups.items():
-            try:
-                video = self._pending.pop(key).result()
-            except (VideoError, ContextOverflowError) as error:
-                for item in group:
-                    out[position[id(item)]] = Judgement.abstain(str(error))
-                continue
-            videos.append(video)
-            for item in group:
-                if not item.question.text.strip():
-                    out[position[id(item)]] = Judgement.abstain(
-                        f"question {item.question.id!r} on {item.node.id} has no text to ask"
-                    )
-                    continue
-                rubric = get_rubric(item.rubric)
-                _, suffix = self.lm.split(self._render(rubric, item))
-                queries.append(Query(len(videos) - 1, self.lm.tokenize(suffix)))
-                asked.append((item, rubric))
-        if queries:
-            with torch.inference_mode():
-                states = self.lm.states(videos, queries, self.mode, self.suffix_batch)
-                logits = self.loaded.model.lm_head(states).float().log_softmax(-1)
-            for row, ((item, rubric), query) in enumerate(zip(asked, queries, strict=True)):
-                out[position[id(item)]] = self._judgement(rubric, logits[row], videos[query.video], item, query)
-        return [out[i] for i in range(len(items))]
-
-    def close(self) -> None:
-        self._workers.shutdown(wait=True, cancel_futures=True)
-        self._pending.clear()
+    def read(self, states: Any, asked: Sequence[Asked]) -> list[Judgement]:
+        logprobs = self.loaded.model.lm_head(states).float().log_softmax(-1)
+        return [self._judgement(get_rubric(one.item.rubric), logprobs[row], one) for row, one in enumerate(asked)]
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -163,10 +124,6 @@ class QwenVLJudge(Judge):
                 {"role": "user", "content": [{"type": "text", "text": "Explain your rating in one or two sentences."}]},
             ]
         return self.loaded.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-
-    def _encode(self, item: JudgeItem) -> EncodedVideo:
-        prefix, _ = self.lm.split(self._render(get_rubric(item.rubric), item))
-        return self.lm.encode(item.video, prefix)
 
     def _answers(self, rubric: Rubric) -> list[int]:
         """Token ids of the answers; each must be one token, or expected values would be meaningless."""
@@ -183,9 +140,7 @@ class QwenVLJudge(Judge):
             self._answer_ids[rubric.id] = ids
         return self._answer_ids[rubric.id]
 
-    def _judgement(
-        self, rubric: Rubric, logprobs: Any, video: EncodedVideo, item: JudgeItem, query: Query
-    ) -> Judgement:
+    def _judgement(self, rubric: Rubric, logprobs: Any, asked: Asked) -> Judgement:
         import torch
 
         options = logprobs[self._answers(rubric)]
@@ -194,10 +149,11 @@ class QwenVLJudge(Judge):
         raw: dict[str, Any] = {
             "p": [round(float(p), 6) for p in probabilities],
             "answer_mass": round(float(options.exp().sum()), 6),
-            "video": video.describe(),
+            "video": asked.video.describe(),
         }
         if self.rationale:
-            raw["rationale"] = self._explain(rubric, video, item, rubric.answers[int(probabilities.argmax())])
+            answer = rubric.answers[int(probabilities.argmax())]
+            raw["rationale"] = self._explain(rubric, asked.video, asked.item, answer)
         return Judgement(score=float((probabilities * levels).sum()), raw=raw)
 
     def _explain(self, rubric: Rubric, video: EncodedVideo, item: JudgeItem, answer: str) -> str:
@@ -219,14 +175,6 @@ class QwenVLJudge(Judge):
                 do_sample=False,
             )
         return self.loaded.processor.tokenizer.decode(new[0, ids.shape[1] :], skip_special_tokens=True).strip()
-
-
-def _by_video(items: Sequence[JudgeItem]) -> dict[tuple[str, str], list[JudgeItem]]:
-    """Items keyed by (video, rubric): one prefix each."""
-    groups: dict[tuple[str, str], list[JudgeItem]] = {}
-    for item in items:
-        groups.setdefault((item.video_sha256, item.rubric), []).append(item)
-    return groups
 
 
 for _preset in PRESETS.values():

@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _commands() -> dict[str, tuple[Callable[[], ArgumentParser], Command]]:
-    from scine_eval import commands, suite_cli
+    from scine_eval import commands, suite_cli, train_judge
 
     return {
         "run": (run_parser, commands.run),
@@ -55,7 +55,9 @@ def _commands() -> dict[str, tuple[Callable[[], ArgumentParser], Command]]:
         "judges": (commands.judges_parser, commands.judges),
         "example": (commands.example_parser, commands.example),
         "judge-check": (commands.judge_check_parser, commands.judge_check),
+        "ablate": (commands.ablate_parser, commands.ablate),
         "suite": (suite_cli.suite_parser, suite_cli.suite),
+        "train-judge": (train_judge.train_judge_parser, train_judge.train_judge),
     }
 
 

@@ -309,3 +309,35 @@ def judge_check(namespace: Namespace) -> int:
         err_console.print(f"[red]below {config.fail_under:.0%}:[/] {', '.join(report['failing'])}", highlight=False)
         return 1
     return 0
+
+
+def ablate_parser() -> ArgumentParser:
+    from jsonargparse import ActionConfigFile
+
+    from scine_eval.ablate import AblateConfig
+
+    summary = " ".join((AblateConfig.__doc__ or "").strip().split("\n\n")[0].split())
+    parser = ArgumentParser(
+        prog="scine-eval ablate",
+        description=f"{summary} Writes a table to stdout, and ablation.json and ablation.png.",
+        epilog="example: scine-eval ablate --annotations ratings.jsonl --judges qwen2.5-vl-7b qwen2.5-vl-32b "
+        'qwen2.5-vl-72b "bt:pretrained=path/to/scorer"',
+        default_env=False,
+    )
+    parser.add_argument("--config", action=ActionConfigFile, help="Read options from a YAML config file.")
+    add_dataclass_arguments(parser, AblateConfig)
+    return parser
+
+
+def ablate(namespace: Namespace) -> int:
+    from scine_eval.ablate import AblateConfig, write_ablation
+    from scine_eval.ablate import ablate as run_ablation
+    from scine_eval.report import ablation_table
+
+    config = config_from(namespace, AblateConfig)
+    report = run_ablation(config)
+    out.print(ablation_table(report))
+    if config.output_path:
+        for kind, path in write_ablation(report, Path(config.output_path)).items():
+            err_console.print(f"[dim]{kind}:[/] {escape(str(path))}", highlight=False, soft_wrap=True)
+    return 0

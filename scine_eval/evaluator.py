@@ -20,7 +20,8 @@ from scine_eval.cache import JudgementCache
 from scine_eval.config import RunConfig
 from scine_eval.distributed import Distributed, from_environment
 from scine_eval.errors import ConfigError, ScineEvalError, VideoError
-from scine_eval.judges.base import Judge, JudgeItem, Judgement, is_crash, item_key, judge_registry, score_safely
+from scine_eval.judges.base import Judge, JudgeItem, Judgement, item_key, judge_registry
+from scine_eval.judging import judge_items
 from scine_eval.models.base import SEED_RECIPE, GenerationRequest, ModelAdapter, model_registry
 from scine_eval.progress import progress_bar
 from scine_eval.results import RunOutput, build_results, safe_name, write_outputs
@@ -290,7 +291,7 @@ def judge(context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecor
     Items are grouped by video (a judge may encode a video once for all its questions), videos are
     sliced across ranks, cached judgements are reused, and new ones are cached batch by batch.
     """
-    judge_obj, fp = context.judge, context.judge.fingerprint
+    judge_obj = context.judge
     items: dict[str, dict[str, JudgeItem]] = defaultdict(dict)
     for sample in (s for task in plan.samples.values() for s in task):
         video = videos[(sample.prompt.id, sample.seed)]
@@ -306,35 +307,8 @@ def judge(context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecor
             )
             items[video.sha256].setdefault(item.key, item)
     mine = context.dist.shard(sorted(items))
-    keys = [(video, key) for video in mine for key in items[video]]
-    done = context.cache.get_many(fp, keys)
-    pending = [video for video in mine if any((video, key) not in done for key in items[video])]
-    batch = max(1, judge_obj.videos_per_batch)
-    with progress_bar(
-        "judge",
-        sum(len(items[v]) for v in pending),
-        enabled=context.dist.is_main and bool(pending),
-        unit="questions",
-    ) as advance:
-        batches = [
-            [
-                it
-                for video in pending[start : start + batch]
-                for it in items[video].values()
-                if (video, it.key) not in done
-            ]
-            for start in range(0, len(pending), batch)
-        ]
-        for index, todo in enumerate(batches):
-            if index + 1 < len(batches):
-                try:
-                    judge_obj.prefetch(batches[index + 1])  # decoding overlaps this batch's scoring
-                except Exception as error:  # an optimisation only: score() redoes the work and reports
-                    log.warning("judge %s could not prefetch: %s", judge_obj.name, error)
-            new = list(zip(todo, score_safely(judge_obj, todo), strict=True))
-            context.cache.put_many(fp, [(it.video_sha256, it.key, j) for it, j in new if not is_crash(j)])
-            done.update({(it.video_sha256, it.key): j for it, j in new})
-            advance(len(todo))
+    done = judge_items(judge_obj, context.cache, {video: items[video] for video in mine},
+                       progress=context.dist.is_main)  # fmt: skip
     judge_obj.close()
     return {key: j for part in context.dist.all_gather(done) for key, j in part.items()}
 

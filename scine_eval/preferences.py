@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 from rich.table import Table
@@ -74,12 +74,26 @@ class Pair:
     """``chosen.mean - rejected.mean``, never negative."""
 
 
+class Paired(Protocol):
+    """What splitting and counting need of a pair (a :class:`Pair`, or a trainer's ``TrainingPair``)."""
+
+    @property
+    def prompt_id(self) -> str: ...
+    @property
+    def question_id(self) -> str: ...
+    @property
+    def tie(self) -> bool: ...
+
+
+P = TypeVar("P", bound=Paired)
+
+
 @dataclass(frozen=True)
-class PairSplit:
+class PairSplit(Generic[P]):
     """Pairs split by prompt: no prompt has pairs on both sides."""
 
-    train: list[Pair]
-    validation: list[Pair]
+    train: list[P]
+    validation: list[P]
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Pairs (ties included), ties, distinct prompts and distinct questions on each side."""
@@ -157,7 +171,7 @@ def make_pairs(
     return pairs
 
 
-def split_by_prompt(pairs: Sequence[Pair], validation_fraction: float = 0.2, seed: int = 0) -> PairSplit:
+def split_by_prompt(pairs: Sequence[P], validation_fraction: float = 0.2, seed: int = 0) -> PairSplit[P]:
     """Splits pairs into train and validation by prompt, so no prompt is on both sides.
 
     The distinct prompt ids (sorted, so the input order does not matter) are shuffled with
@@ -395,7 +409,7 @@ def _validation_size(n_prompts: int, fraction: float) -> int:
     return min(max(wanted, 1), n_prompts - 1)
 
 
-def _counts(pairs: Sequence[Pair]) -> dict[str, int]:
+def _counts(pairs: Sequence[Paired]) -> dict[str, int]:
     return {
         "pairs": len(pairs),
         "ties": sum(pair.tie for pair in pairs),

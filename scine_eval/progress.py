@@ -20,13 +20,16 @@ console = Console(stderr=True)
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, total: int, enabled: bool = True, unit: str = "") -> Iterator[Callable[[int], None]]:
-    """Yields ``advance(n)``; draws nothing when disabled (other ranks, nothing to do).
+def progress_bar(
+    description: str, total: int, enabled: bool = True, unit: str = "", completed: int = 0
+) -> Iterator[Callable[..., None]]:
+    """Yields ``advance(n, note=None)``; draws nothing when disabled (other ranks, nothing to do).
 
-    The rate reads ``12.3 questions/s`` with ``unit="questions"``.
+    The rate reads ``12.3 questions/s`` with ``unit="questions"``; ``note`` is shown after the ETA (a
+    running loss, say) until the next note; ``completed`` starts the bar part-way (a resumed run).
     """
     if not enabled:
-        yield lambda n: None
+        yield lambda n, note=None: None
         return
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -36,12 +39,15 @@ def progress_bar(description: str, total: int, enabled: bool = True, unit: str =
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[note]}"),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(description, total=total, rate="")
+        task = progress.add_task(description, total=total, completed=completed, rate="", note="")
 
-        def advance(n: int) -> None:
+        def advance(n: int, note: str | None = None) -> None:
             progress.advance(task, n)
+            if note is not None:
+                progress.update(task, note=note)
             speed = progress.tasks[task].speed
             progress.update(task, rate=f"{speed:.1f} {unit}/s" if speed and unit else f"{speed:.1f}/s" if speed else "")
 

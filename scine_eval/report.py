@@ -118,3 +118,76 @@ def memory_table(judge: str, rows: list[dict[str, Any]], gpu_gib: float) -> Tabl
             fits,
         )
     return table
+
+
+def ablation_table(report: dict[str, Any]) -> Table:
+    """Judges against the reference: the human ceiling row first (when there is one), then one row per judge.
+
+    Columns: items scored / abstained, pairwise accuracy with its interval, accuracy with ties (and its ε),
+    Spearman, Kendall, and the accuracy per pillar.
+    """
+    judges = report["judges"]
+    ceiling = report.get("ceiling")
+    entries = [*([ceiling] if ceiling else []), *judges.values()]
+    pillars = sorted({pillar for entry in entries for pillar in entry.get("pillars", {})})
+    table = Table(
+        title=f"ablate · {len(judges)} judge(s) vs {report['reference']} · {report['n_items']} items, "
+        f"{report['n_prompts']} prompts",
+        title_justify="left",
+        caption="accuracy: share of the pairs the reference orders (same prompt and question, two videos) that the "
+        "judge orders the same way, a judge tie counting half; 95% bootstrap CI over prompts. with ties: every "
+        "pair, three-way labels, the judge's tie threshold ε searched",
+        caption_justify="left",
+    )
+    for column, justify in (
+        ("judge", "left"),
+        ("scored / abstained", "right"),
+        ("accuracy [95% CI]", "right"),
+        ("with ties (ε)", "right"),
+        ("Spearman", "right"),
+        ("Kendall", "right"),
+        *((pillar, "right") for pillar in pillars),
+    ):
+        table.add_column(column, justify=justify)  # fmt: skip
+
+    def cells(entry: dict[str, Any]) -> list[str]:
+        summary = entry["all"]
+        with_ties = summary["accuracy_with_ties"]
+        ties = "—" if with_ties["value"] is None else f"{with_ties['value']:.2f} (ε={_number(with_ties['epsilon'])})"
+        per_pillar = [_number(entry["pillars"][p]["accuracy"]["value"]) if p in entry["pillars"] else "—"
+                      for p in pillars]  # fmt: skip
+        return [_interval(summary["accuracy"]), ties, _number(summary["spearman"]["value"]),
+                _number(summary["kendall"]["value"]), *per_pillar]  # fmt: skip
+
+    if ceiling:
+        counts = ceiling["counts"]
+        table.add_row(ceiling["label"], f"{counts['ratings']} ratings", *cells(ceiling), style="italic")
+        icc = ceiling["icc"]
+        table.caption += (
+            f"\nhuman ceiling: each rating against the mean of the item's other raters ({counts['items']} items with "
+            f"2+ raters, {counts['raters']} raters); ICC(1,1) {_number(icc['ICC(1,1)'])}, ICC(1,k) "
+            f"{_number(icc['ICC(1,k)'])}, ICC(2,1) {_number(icc['ICC(2,1)'])}, ICC(2,k) {_number(icc['ICC(2,k)'])} "
+            f"over {icc['n_targets']} items with k={icc['k']} ratings"
+        )
+    for label, entry in judges.items():
+        counts = entry["counts"]
+        dim = entry["all"]["accuracy"]["value"] is None
+        table.add_row(label, f"{counts['scored']} / {counts['abstained']}", *cells(entry), style="dim" if dim else None)
+    not_covered = [f"{label} ({entry['counts']['not_covered']})" for label, entry in judges.items()
+                   if entry["counts"]["not_covered"]]  # fmt: skip
+    if not_covered:
+        table.caption += f"\nitems not covered by the judge (not asked): {', '.join(not_covered)}"
+    return table
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _interval(entry: dict[str, Any]) -> str:
+    """``value [low–high]``; the bracket is left out when the interval is undefined."""
+    if entry["value"] is None:
+        return "—"
+    if entry["ci_low"] is None or entry["ci_high"] is None:
+        return f"{entry['value']:.2f}"
+    return f"{entry['value']:.2f} [{entry['ci_low']:.2f}–{entry['ci_high']:.2f}]"

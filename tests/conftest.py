@@ -22,7 +22,7 @@ from scine_eval.compat import ensure_torchvision  # noqa: E402
 
 ensure_torchvision()  # before any test imports transformers (PyPI's torchvision is a CUDA build)
 
-from tests.helpers import VideoFolder  # noqa: E402
+from tests.helpers import BT_PROOF, VideoFolder  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +62,26 @@ def tiny_qwen(tmp_path_factory):
     from scine_eval.testing import make_tiny_qwen25vl
 
     return make_tiny_qwen25vl(tmp_path_factory.mktemp("tiny-qwen"), size="tiny")
+
+
+@pytest.fixture(scope="session")
+def bt_split(tmp_path_factory):
+    """Warm-light questions: a warm clip against a neutral or a cool one of one world; 24 worlds split by prompt."""
+    from scine_eval.bt.synthetic import synthetic_pairs
+    from scine_eval.preferences import split_by_prompt
+
+    pairs = synthetic_pairs(["lighting.color_temperature"], range(24), tmp_path_factory.mktemp("bt-stimuli"))
+    return split_by_prompt([p for p in pairs if "warm" in p.question], validation_fraction=0.25)
+
+
+@pytest.fixture(scope="session")
+def bt_trained(tmp_path_factory, tiny_qwen, bt_split):
+    """A Bradley-Terry scorer trained on ``bt_split`` with the tiny recipe: (folder, report, scorer)."""
+    pytest.importorskip("peft")
+    from scine_eval.bt.config import TrainConfig
+    from scine_eval.bt.train import train
+
+    folder = tmp_path_factory.mktemp("bt-scorer")
+    config = TrainConfig(base=str(tiny_qwen), output_dir=str(folder), **BT_PROOF)
+    scorer, report = train(config, bt_split.train, bt_split.validation)
+    return folder, report, scorer

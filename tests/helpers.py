@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import numpy as np
 
 from scine_eval.suite import Suite
 from scine_eval.video import write_video
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def clip(seed: int, frames: int = 6, size: int = 32) -> np.ndarray:
@@ -54,3 +58,31 @@ class VideoFolder:
 
     def judge_args(self) -> str:
         return f"annotations={self.annotations}"
+
+
+BT_PROOF = {
+    "epochs": 6,
+    "batch_size": 8,
+    "lr": 3e-3,
+    "lora_r": 8,
+    "lora_alpha": 16,
+    "loss": "bt",
+    "max_pixels": 28 * 28 * 16,
+}
+"""The tiny-model recipe (docs/bt-judge.md): LoRA needs a high learning rate to move a random base in 40 steps."""
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a torchrun rendezvous."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def subprocess_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a ``python -m scine_eval`` child: offline, its own HF home, no launcher variables."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf-home"),
+           "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}  # fmt: skip
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(name, None)
+    return env

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +14,7 @@ import pytest
 
 from scine_eval.cache import _SCHEMA, JudgementCache
 from scine_eval.distributed import Distributed, from_environment
+from tests.helpers import free_port, subprocess_env
 from tests.plugins.slow_judge import read_log
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,20 +112,6 @@ def test_many_writers_open_a_new_cache_at_once(tmp_path):
 # -- real runs --------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf-home"),
-           "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
-    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(name, None)
-    return env
-
-
 def _run(tmp_path: Path, name: str, args: list[str], processes: int) -> tuple[dict, list[Path], float]:
     """Runs scine-eval on 1 process or under torchrun; returns the results, the results files and wall time."""
     out = tmp_path / f"{name}-out"
@@ -136,9 +121,9 @@ def _run(tmp_path: Path, name: str, args: list[str], processes: int) -> tuple[di
         command = [sys.executable, "-m", "scine_eval", *args]
     else:
         command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes),
-                   "--master_addr", "127.0.0.1", "--master_port", str(_free_port()), "-m", "scine_eval", *args]
+                   "--master_addr", "127.0.0.1", "--master_port", str(free_port()), "-m", "scine_eval", *args]
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, env=_env(tmp_path), capture_output=True, text=True, timeout=240)
+    done = subprocess.run(command, cwd=REPO, env=subprocess_env(tmp_path), capture_output=True, text=True, timeout=240)
     wall = time.perf_counter() - start
     assert done.returncode == 0, done.stderr[-12000:]
     files = sorted(out.rglob("results_*.json"))

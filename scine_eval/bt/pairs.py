@@ -13,6 +13,7 @@ class TrainingPair:
     """Two videos for one (prompt, question), with their reference scores (rater means, or 5 / 1)."""
 
     prompt_id: str
+    question_id: str
     prompt: str
     question: str
     chosen: Path

@@ -13,73 +13,19 @@ base whose hidden size differs from the head's, a rubric whose text changed sinc
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from scine_eval.errors import ConfigError
+from scine_eval.bt.config import HEAD_FILE, LM_TARGETS, SCORER_CONFIG, ScorerConfig
+from scine_eval.compat import ensure_torchvision
+from scine_eval.errors import ConfigError, MissingDependencyError
 from scine_eval.vlm.engine import EncodedVideo, Query, VideoLM
 from scine_eval.vlm.loading import LoadedVLM, LoadOptions, load_vlm
 from scine_eval.vlm.rubric import get_rubric
-from scine_eval.vlm.spec import InputSpec
 
-__all__ = ["HEAD_FILE", "LM_TARGETS", "SCORER_CONFIG", "Scorer", "ScorerConfig"]
-
-HEAD_FILE = "bt_head.safetensors"
-SCORER_CONFIG = "scorer_config.json"
-FORMAT = "scine-eval-bt-scorer-1"
-
-LM_TARGETS = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
-"""LoRA targets: the language model's projections only (the vision tower has gate/up/down_proj too)."""
-
-
-@dataclass
-class ScorerConfig:
-    """Everything needed to score exactly as in training; stored as ``scorer_config.json``."""
-
-    base: str
-    revision: str | None = None
-    hidden_size: int = 0
-    pooling: str = "last_token"
-    input_spec: dict[str, Any] = field(default_factory=lambda: InputSpec().to_dict())
-    rubric: str = "scine-1-5"
-    rubric_sha256: str = ""
-    calibration: dict[str, float] = field(default_factory=lambda: {"scale": 1.0, "shift": 3.0})
-    """1-5 score = clip(scale * raw + shift, 1, 5), fitted on validation."""
-    normalisation: dict[str, float] = field(default_factory=lambda: {"mean": 0.0, "std": 1.0})
-    """Mean and std of raw scores on validation: ``(raw - mean) / std`` is reported too."""
-    lora: dict[str, Any] = field(default_factory=dict)
-    training: dict[str, Any] = field(default_factory=dict)
-    format: str = FORMAT
-
-    @property
-    def spec(self) -> InputSpec:
-        fields = {k: v for k, v in self.input_spec.items() if k != "frames_as"}
-        return InputSpec(**fields)
-
-    def calibrated(self, raw: float) -> float:
-        value = self.calibration["scale"] * raw + self.calibration["shift"]
-        return min(5.0, max(1.0, value))
-
-    def save(self, folder: Path) -> None:
-        (folder / SCORER_CONFIG).write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
-
-    @classmethod
-    def load(cls, folder: Path) -> ScorerConfig:
-        path = folder / SCORER_CONFIG
-        if not path.is_file():
-            raise ConfigError(f"not a scorer folder: {SCORER_CONFIG} is missing", path=folder)
-        try:
-            data = json.loads(path.read_text())
-            config = cls(**data)
-        except (json.JSONDecodeError, TypeError) as error:
-            raise ConfigError(f"unreadable scorer config: {error}", path=path) from None
-        if config.format != FORMAT:
-            raise ConfigError(f"scorer format {config.format!r}; this version reads {FORMAT!r}", path=path)
-        return config
+__all__ = ["Scorer"]
 
 
 class Scorer(torch.nn.Module):
@@ -100,6 +46,7 @@ class Scorer(torch.nn.Module):
     @classmethod
     def create(cls, options: LoadOptions, config: ScorerConfig, lora: dict[str, Any]) -> Scorer:
         """A fresh scorer: base loaded, LoRA attached to the language model, head initialised."""
+        _require_peft()
         from peft import LoraConfig, get_peft_model
 
         loaded = load_vlm(options)
@@ -115,6 +62,7 @@ class Scorer(torch.nn.Module):
     @classmethod
     def load(cls, folder: str | Path, options: LoadOptions | None = None) -> Scorer:
         """A trained scorer from its folder; ``options`` may override device, dtype or quantisation."""
+        _require_peft()
         from peft import PeftModel
         from safetensors.torch import load_file
 
@@ -164,12 +112,14 @@ class Scorer(torch.nn.Module):
 
     # -- scoring ------------------------------------------------------------------------------------
 
+    def chat(self, prompt: str, question: str) -> str:
+        """The chat text asking one question, exactly as in training (the scorer's rubric, video first)."""
+        messages = self.rubric.messages(prompt, question)
+        return self.loaded.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
     def prompt_parts(self, prompt: str, question: str) -> tuple[str, tuple[int, ...]]:
         """(prefix text, suffix token ids) of the rubric prompt for one question."""
-        text = self.loaded.processor.apply_chat_template(
-            self.rubric.messages(prompt, question), tokenize=False, add_generation_prompt=True
-        )
-        prefix, suffix = self.lm.split(text)
+        prefix, suffix = self.lm.split(self.chat(prompt, question))
         return prefix, self.lm.tokenize(suffix)
 
     def raw(self, videos: list[EncodedVideo], queries: list[Query], mode: str = "batched") -> torch.Tensor:
@@ -180,3 +130,11 @@ class Scorer(torch.nn.Module):
     def raw_with_grad(self, video: EncodedVideo, suffix: tuple[int, ...]) -> torch.Tensor:
         """One raw score through a full forward, with gradients (training)."""
         return self.head(self.lm.full_states(video, [suffix]).float()).squeeze(-1)[0]
+
+
+def _require_peft() -> None:
+    ensure_torchvision()  # peft imports transformers, which imports torchvision
+    try:
+        import peft  # noqa: F401
+    except ImportError:
+        raise MissingDependencyError("peft", "llm") from None

@@ -38,13 +38,14 @@ def synthetic_pairs(
                     rejected, _ = cache.clip(violator, seed)
                     pairs.append(
                         TrainingPair(
-                            f"{leaf}:{value}:{seed}",
-                            f"A shot of a street. {question}",
-                            question,
-                            chosen,
-                            rejected,
-                            5.0,
-                            1.0,
-                        )  # fmt: skip
+                            prompt_id=f"{leaf}:{value}:{seed}",
+                            question_id=f"{leaf}:{value}",
+                            prompt=f"A shot of a street. {question}",
+                            question=question,
+                            chosen=chosen,
+                            rejected=rejected,
+                            chosen_score=5.0,
+                            rejected_score=1.0,
+                        )
                     )
     return pairs

@@ -1,10 +1,17 @@
 """Training a Bradley-Terry scorer: LoRA on the language model, a linear head on the last token.
 
 Defaults follow the paper (1 epoch, batch 8 pairs, lr 6e-5) and VideoReward (LoRA r=64, alpha=128,
-Bradley-Terry with ties). Each video is decoded and preprocessed once, up front or on first use; each
-step runs a full forward per clip with gradients (two different videos share no prefix), accumulates
-over ``grad_accum`` steps and, under torchrun / accelerate launch, averages gradients across ranks.
-Validation accuracy is the fraction of non-tied validation pairs the scorer orders like the reference.
+Bradley-Terry with ties). Each video is decoded and preprocessed once, on first use. A step takes
+``batch_size`` pairs; each pair runs a full forward per clip with gradients (two different videos share no
+prefix) and is backpropagated at once, so memory holds one pair's activations whatever the batch size;
+the per-pair losses are scaled so the step's gradient is exactly that of the batch mean. Under torchrun /
+accelerate launch every rank takes its share of each batch and gradients are summed across ranks.
+
+A checkpoint is written every ``save_steps`` optimizer steps; rerunning the same command resumes from it
+(same data and options, else it is refused by name). Validation accuracy is the fraction of non-tied
+validation pairs the scorer orders like the reference; it is shown in the progress bar at the end of
+each epoch (or every ``eval_steps``) and the final value goes into the scorer config with the
+calibration to the 1-5 scale.
 """
 
 from __future__ import annotations
@@ -12,135 +19,187 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from scine_eval.bt.loss import LOSSES
+from scine_eval.bt.checkpoint import load_checkpoint, save_checkpoint
+from scine_eval.bt.config import ScorerConfig, TrainConfig
+from scine_eval.bt.loss import LOSSES, counted
 from scine_eval.bt.pairs import TrainingPair
-from scine_eval.bt.scorer import Scorer, ScorerConfig
+from scine_eval.bt.scorer import Scorer
+from scine_eval.distributed import Distributed, from_environment
 from scine_eval.errors import ConfigError
+from scine_eval.fingerprint import fingerprint
 from scine_eval.progress import progress_bar
 from scine_eval.vlm.engine import EncodedVideo, Query
 from scine_eval.vlm.loading import LoadOptions
 from scine_eval.vlm.spec import InputSpec
 
-__all__ = ["TrainConfig", "train"]
+__all__ = ["train", "validation_accuracy"]
 
-
-@dataclass
-class TrainConfig:
-    """``scine-eval train-judge`` options.
-
-    Attributes:
-        base: the base checkpoint (Hub id or folder); the paper used Qwen/Qwen2.5-VL-7B-Instruct.
-        output_dir: where the scorer folder is written.
-        epochs, batch_size, lr, grad_accum, warmup_ratio, weight_decay: optimisation.
-        loss: ``bt`` or ``bt-ties`` (Rao-Kupper, ``tie_theta``).
-        lora_r, lora_alpha, lora_dropout: the adapter.
-        gradient_checkpointing: recompute activations in backward (less memory, slower).
-        load_in: ``4bit`` for QLoRA (bitsandbytes), else full precision.
-        fps, max_pixels, max_frames: the input spec, stored with the scorer.
-        seed: order of pairs and head initialisation.
-    """
-
-    base: str = "Qwen/Qwen2.5-VL-7B-Instruct"
-    revision: str | None = None
-    output_dir: str = "scorer"
-    epochs: int = 1
-    batch_size: int = 8
-    grad_accum: int = 1
-    lr: float = 6e-5
-    head_lr: float | None = None
-    warmup_ratio: float = 0.05
-    weight_decay: float = 0.0
-    loss: str = "bt-ties"
-    tie_theta: float = 5.0
-    lora_r: int = 64
-    lora_alpha: int = 128
-    lora_dropout: float = 0.05
-    gradient_checkpointing: bool = False
-    dtype: str = "auto"
-    load_in: str | None = None
-    fps: float = 2.0
-    max_pixels: int = InputSpec.max_pixels
-    max_frames: int | None = InputSpec.max_frames
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.loss not in LOSSES:
-            raise ConfigError(f"loss={self.loss!r}: valid losses are {', '.join(LOSSES)}")
-        if self.batch_size < 1 or self.epochs < 1 or self.grad_accum < 1:
-            raise ConfigError("epochs, batch_size and grad_accum must be at least 1")
+_NOT_IN_RUN_ID = ("output_dir", "resume", "stop_after_steps", "eval_steps", "save_steps")
+"""Options that do not change what is trained: a run resumes across changes to them."""
 
 
 def train(
-    config: TrainConfig, train_pairs: Sequence[TrainingPair], validation: Sequence[TrainingPair]
+    config: TrainConfig,
+    train_pairs: Sequence[TrainingPair],
+    validation: Sequence[TrainingPair],
+    dist: Distributed | None = None,
 ) -> tuple[Scorer, dict[str, Any]]:
-    """Train, calibrate on validation, save the scorer folder; returns the scorer and the training report."""
+    """Train, calibrate on validation, save the scorer folder; returns the scorer and the training report.
+
+    The report holds the pair counts, the steps, the first and last loss, the validation accuracy, the
+    calibration, and the training throughput (pairs/s); it is also stored in the scorer config.
+    """
+    import time
+
     if not train_pairs:
         raise ConfigError("no training pairs")
+    dist = dist or from_environment()
+    output_dir = Path(config.output_dir)
     torch.manual_seed(config.seed)
     spec = InputSpec(fps=config.fps, max_pixels=config.max_pixels, max_frames=config.max_frames)
+    options = LoadOptions(config.base, config.revision, dtype=config.dtype, load_in=config.load_in)
     scorer = Scorer.create(
-        LoadOptions(config.base, config.revision, dtype=config.dtype, load_in=config.load_in),
-        ScorerConfig(base=config.base, revision=config.revision, input_spec=spec.to_dict(), training=asdict(config)),
+        options,
+        ScorerConfig(base=config.base, revision=config.revision, input_spec=spec.to_dict()),
         {"r": config.lora_r, "lora_alpha": config.lora_alpha, "lora_dropout": config.lora_dropout},
     )
     if config.gradient_checkpointing:
         scorer.loaded.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         scorer.loaded.model.enable_input_require_grads()
     clips = _ClipCache(scorer)
-    loss_fn = LOSSES[config.loss]
-    loss_kwargs = {"theta": config.tie_theta} if config.loss == "bt-ties" else {}
     lora_params = [p for p in scorer.peft_model.parameters() if p.requires_grad]
+    trained = lora_params + list(scorer.head.parameters())
     optimizer = torch.optim.AdamW(
         [{"params": lora_params}, {"params": scorer.head.parameters(), "lr": config.head_lr or config.lr * 10}],
         lr=config.lr,
         weight_decay=config.weight_decay,
     )
-    steps = config.epochs * math.ceil(len(train_pairs) / (config.batch_size * config.grad_accum))
+    per_step = config.batch_size * config.grad_accum
+    steps_per_epoch = math.ceil(len(train_pairs) / per_step)
+    steps = config.epochs * steps_per_epoch
     warmup = max(1, int(steps * config.warmup_ratio))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / max(1, steps - warmup))
     )
-    order = list(train_pairs)
-    history: list[dict[str, float]] = []
+    run_id = fingerprint(
+        [{k: v for k, v in asdict(config).items() if k not in _NOT_IN_RUN_ID}, [asdict(p) for p in train_pairs]]
+    )
+    state = {"run_id": run_id, "step": 0, "history": [], "seconds": 0.0, "validation": []}
+    if config.resume:
+        state = load_checkpoint(output_dir, scorer, optimizer, run_id) or state
+        schedule.last_epoch = state["step"]
+    step, history = state["step"], state["history"]
+    last = min(steps, config.stop_after_steps or steps)
+    started = time.perf_counter() - state["seconds"]
+
+    def checkpoint() -> None:
+        state.update(step=step, history=history, seconds=time.perf_counter() - started)
+        if dist.is_main:
+            save_checkpoint(output_dir, scorer, optimizer, state)
+        dist.barrier()
+
     scorer.train()
-    with progress_bar("train", steps, unit="steps") as advance:
-        for epoch in range(config.epochs):
+    with progress_bar("train", last, enabled=dist.is_main, unit="steps", completed=step) as advance:
+        while step < last:
+            epoch, offset = divmod(step, steps_per_epoch)
+            order = list(train_pairs)
             random.Random(config.seed + epoch).shuffle(order)
-            batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
-            for index, batch in enumerate(batches):
-                chosen = torch.stack([clips.score_with_grad(p, p.chosen) for p in batch])
-                rejected = torch.stack([clips.score_with_grad(p, p.rejected) for p in batch])
-                tie = torch.tensor([p.tie for p in batch], device=chosen.device)
-                loss = loss_fn(chosen, rejected, tie, **loss_kwargs) / config.grad_accum
-                loss.backward()
-                if (index + 1) % config.grad_accum == 0 or index + 1 == len(batches):
-                    _all_reduce_gradients(lora_params + list(scorer.head.parameters()))
-                    optimizer.step()
-                    schedule.step()
-                    optimizer.zero_grad(set_to_none=True)
-                    history.append({"loss": loss.item() * config.grad_accum})
-                    advance(1)
+            step_pairs = order[offset * per_step : (offset + 1) * per_step]
+            loss = _step(config, scorer, clips, step_pairs, dist)
+            _all_reduce_sum(trained)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            history.append(round(loss, 6))
+            note = f"loss {sum(history[-20:]) / len(history[-20:]):.4f}"
+            end_of_epoch = step % steps_per_epoch == 0
+            if validation and ((config.eval_steps and step % config.eval_steps == 0) or end_of_epoch):
+                accuracy = validation_accuracy(scorer, clips, validation, dist)
+                state["validation"].append({"step": step, "accuracy": accuracy})
+                scorer.train()
+            if state["validation"] and state["validation"][-1]["accuracy"] is not None:
+                note += f" · val acc {state['validation'][-1]['accuracy']:.3f}"
+            advance(1, note)
+            if step % config.save_steps == 0 or step == last:
+                checkpoint()
     scorer.eval()
-    report = calibrate(scorer, clips, validation)
-    report.update(train_pairs=len(train_pairs), validation_pairs=len(validation), steps=steps,
-                  loss_first=history[0]["loss"], loss_last=history[-1]["loss"])  # fmt: skip
+    seconds = time.perf_counter() - started
+    report: dict[str, Any] = {
+        "train_pairs": len(train_pairs),
+        "validation_pairs": len(validation),
+        "steps": steps,
+        "steps_done": step,
+        "loss_first": history[0] if history else None,
+        "loss_last": history[-1] if history else None,
+        "seconds": round(seconds, 2),
+        "pairs_per_second": round(min(len(train_pairs) * config.epochs, step * per_step) / seconds, 3),
+        "validation_curve": state["validation"],
+    }
+    if step < steps:  # stopped early on purpose: the checkpoint is the product
+        return scorer, {**report, "finished": False}
+    report.update(calibrate(scorer, clips, validation, dist), finished=True)
     scorer.config.training = {**asdict(config), "report": report}
-    scorer.save(Path(config.output_dir))
+    if dist.is_main:
+        scorer.save(output_dir)
+    dist.barrier()
     return scorer, report
 
 
-def calibrate(scorer: Scorer, clips: _ClipCache, validation: Sequence[TrainingPair]) -> dict[str, Any]:
+def _step(
+    config: TrainConfig, scorer: Scorer, clips: _ClipCache, pairs: Sequence[TrainingPair], dist: Distributed
+) -> float:
+    """Accumulates one optimizer step's gradients (this rank's share of the pairs); returns the batch loss."""
+    loss_fn = LOSSES[config.loss]
+    loss_kwargs = {"theta": config.tie_theta} if config.loss == "bt-ties" else {}
+    denominator = max(1, counted(config.loss, torch.tensor([p.tie for p in pairs])))
+    total = 0.0
+    for pair in dist.shard(pairs):
+        chosen = clips.score_with_grad(pair, pair.chosen)
+        rejected = clips.score_with_grad(pair, pair.rejected)
+        tie = torch.tensor([pair.tie], device=chosen.device)
+        loss = loss_fn(chosen[None], rejected[None], tie, reduction="sum", **loss_kwargs) / denominator
+        loss.backward()
+        total += loss.item()
+    return sum(dist.all_gather(total))
+
+
+def validation_accuracy(
+    scorer: Scorer, clips: _ClipCache, validation: Sequence[TrainingPair], dist: Distributed
+) -> float | None:
+    """The fraction of non-tied validation pairs the scorer orders like the reference."""
+    chosen, rejected = _validation_scores(clips, validation, dist)
+    decided = [i for i, p in enumerate(validation) if not p.tie]
+    return sum(chosen[i] > rejected[i] for i in decided) / len(decided) if decided else None
+
+
+def _validation_scores(
+    clips: _ClipCache, validation: Sequence[TrainingPair], dist: Distributed
+) -> tuple[list[float], list[float]]:
+    """Raw scores of every validation pair's two clips, computed in slices across ranks."""
+    asks = [(p, p.chosen) for p in validation] + [(p, p.rejected) for p in validation]
+    mine = dist.shard(list(range(len(asks))))
+    scores: dict[int, float] = {}
+    for part in dist.all_gather(dict(zip(mine, clips.scores([asks[i] for i in mine]), strict=True))):
+        scores.update(part)
+    ordered = [scores[i] for i in range(len(asks))]
+    return ordered[: len(validation)], ordered[len(validation) :]
+
+
+def calibrate(
+    scorer: Scorer, clips: _ClipCache, validation: Sequence[TrainingPair], dist: Distributed | None = None
+) -> dict[str, Any]:
     """Validation accuracy, and the linear map from raw scores to the reference 1-5 scores (least squares)."""
     if not validation:
         return {"validation_accuracy": None}
-    raw_chosen = clips.scores([(p, p.chosen) for p in validation])
-    raw_rejected = clips.scores([(p, p.rejected) for p in validation])
+    dist = dist or Distributed()
+    raw_chosen, raw_rejected = _validation_scores(clips, validation, dist)
     decided = [i for i, p in enumerate(validation) if not p.tie]
     accuracy = sum(raw_chosen[i] > raw_rejected[i] for i in decided) / len(decided) if decided else None
     raw = torch.tensor(raw_chosen + raw_rejected, dtype=torch.float64)
@@ -185,13 +244,16 @@ class _ClipCache:
         return out
 
 
-def _all_reduce_gradients(params: list[torch.nn.Parameter]) -> None:
-    """Average gradients over data-parallel ranks (a no-op in a single process)."""
+def _all_reduce_sum(params: list[torch.nn.Parameter]) -> None:
+    """Sums gradients over data-parallel ranks, as one flat buffer (a no-op in a single process)."""
     import torch.distributed as dist
 
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
         return
-    for p in params:
-        if p.grad is not None:
-            dist.all_reduce(p.grad)
-            p.grad /= dist.get_world_size()
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    offset = 0
+    for p, g in zip(params, grads, strict=True):
+        p.grad = flat[offset : offset + g.numel()].view_as(g)
+        offset += g.numel()

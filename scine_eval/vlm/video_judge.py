@@ -1,0 +1,105 @@
+"""What every judge built on :class:`~scine_eval.vlm.engine.VideoLM` shares: one encoding per video, decoded ahead.
+
+A subclass says how an item becomes chat text (:meth:`VideoLMJudge.chat`) and how the last-token states
+become judgements (:meth:`VideoLMJudge.read`); grouping by video, background decoding of the next batch,
+per-video and per-question abstentions and prefix reuse live here. The zero-shot ``qwen2.5-vl`` judge reads
+the language-model head's answer-token probabilities; the ``bt`` judge reads its trained linear head.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from scine_eval.errors import VideoError
+from scine_eval.judges.base import Judge, JudgeItem, Judgement
+from scine_eval.vlm.engine import ContextOverflowError, EncodedVideo, Query, VideoLM
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["Asked", "VideoLMJudge"]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question put to the model: the item, its video's encoding and the suffix query."""
+
+    item: JudgeItem
+    video: EncodedVideo
+    query: Query
+
+
+class VideoLMJudge(Judge):
+    """Base of the VLM judges: subclasses set ``lm``, ``mode`` and ``suffix_batch`` and call :meth:`start_decoding`."""
+
+    lm: VideoLM
+    mode: str = "batched"
+    suffix_batch: int = 8
+
+    @abstractmethod
+    def chat(self, item: JudgeItem) -> str:
+        """The full chat text asking ``item`` (video first), with the generation prompt."""
+
+    @abstractmethod
+    def read(self, states: torch.Tensor, asked: Sequence[Asked]) -> list[Judgement]:
+        """Judgements from the ``(len(asked), hidden)`` last-token states, in order."""
+
+    def start_decoding(self) -> None:
+        self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scine-eval-decode")
+        self._pending: dict[tuple[str, str], Future[EncodedVideo]] = {}
+
+    def prefetch(self, items: Sequence[JudgeItem]) -> None:
+        for key, group in _by_video(items).items():
+            if key not in self._pending:
+                self._pending[key] = self._workers.submit(self._encode, group[0])
+
+    def score(self, items: Sequence[JudgeItem]) -> list[Judgement]:
+        import torch
+
+        self.prefetch(items)
+        videos: list[EncodedVideo] = []
+        asked: list[Asked] = []
+        out: dict[int, Judgement] = {}
+        position = {id(item): i for i, item in enumerate(items)}
+        for key, group in _by_video(items).items():
+            try:
+                video = self._pending.pop(key).result()
+            except (VideoError, ContextOverflowError) as error:
+                for item in group:
+                    out[position[id(item)]] = Judgement.abstain(str(error))
+                continue
+            videos.append(video)
+            for item in group:
+                if not item.question.text.strip():
+                    out[position[id(item)]] = Judgement.abstain(
+                        f"question {item.question.id!r} on {item.node.id} has no text to ask"
+                    )
+                    continue
+                _, suffix = self.lm.split(self.chat(item))
+                asked.append(Asked(item, video, Query(len(videos) - 1, self.lm.tokenize(suffix))))
+        if asked:
+            with torch.inference_mode():
+                states = self.lm.states(videos, [a.query for a in asked], self.mode, self.suffix_batch)
+                for one, judgement in zip(asked, self.read(states, asked), strict=True):
+                    out[position[id(one.item)]] = judgement
+        return [out[i] for i in range(len(items))]
+
+    def close(self) -> None:
+        self._workers.shutdown(wait=True, cancel_futures=True)
+        self._pending.clear()
+
+    def _encode(self, item: JudgeItem) -> EncodedVideo:
+        prefix, _ = self.lm.split(self.chat(item))
+        return self.lm.encode(item.video, prefix)
+
+
+def _by_video(items: Sequence[JudgeItem]) -> dict[tuple[str, str], list[JudgeItem]]:
+    """Items keyed by (video, rubric): one prefix each."""
+    groups: dict[tuple[str, str], list[JudgeItem]] = {}
+    for item in items:
+        groups.setdefault((item.video_sha256, item.rubric), []).append(item)
+    return groups
