@@ -220,12 +220,17 @@ def qwen_checkpoint(request) -> Path:
     return request.getfixturevalue("tiny_qwen")
 
 
-def test_a_random_vlm_is_worse_than_the_probe(kit, tmp_path, qwen_checkpoint):
-    qwen = f"qwen2.5-vl:pretrained={qwen_checkpoint}"
-    report = ablate(config(kit, tmp_path, judges=["probe", qwen]))
-    assert list(report["judges"]) == ["probe", qwen]
-    entry = report["judges"][qwen]
-    assert entry["counts"]["scored"] == 32 and entry["counts"]["abstained"] == 0
-    accuracy = entry["all"]["accuracy"]["value"]
+def test_the_papers_comparison_runs_end_to_end_on_tiny_judges(kit, tmp_path, qwen_checkpoint, request):
+    """A weight-free judge, a zero-shot VLM and a fine-tuned Bradley-Terry scorer, side by side."""
+    pytest.importorskip("peft")
+    scorer, _, _ = request.getfixturevalue("bt_trained")
+    qwen, bt = f"qwen2.5-vl:pretrained={qwen_checkpoint}", f"bt:pretrained={scorer}"
+    report = ablate(config(kit, tmp_path, judges=["probe", qwen, bt]))
+    assert list(report["judges"]) == ["probe", qwen, bt]
+    for label in (qwen, bt):
+        entry = report["judges"][label]
+        assert entry["counts"]["scored"] == 32 and entry["counts"]["abstained"] == 0
+    accuracy = report["judges"][qwen]["all"]["accuracy"]["value"]
     assert math.isfinite(accuracy) and accuracy < report["judges"]["probe"]["all"]["accuracy"]["value"]
+    assert report["judges"][bt]["spec"]["judge"] == "bt"
     assert write_ablation(report, tmp_path / "out")["plot"].is_file()

@@ -49,6 +49,7 @@ def test_training_on_rendered_pairs_orders_unseen_worlds(bt_trained, bt_split):
     assert report["finished"] and report["steps_done"] == report["steps"]
     assert report["loss_last"] < report["loss_first"]
     assert report["validation_accuracy"] >= 0.9, report
+    assert report["validation_curve"][-1]["accuracy"] == report["validation_accuracy"]
     assert [v["step"] for v in report["validation_curve"]] == [
         report["steps"] // BT_PROOF["epochs"] * (e + 1) for e in range(BT_PROOF["epochs"])
     ]

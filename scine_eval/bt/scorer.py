@@ -47,10 +47,15 @@ class Scorer(torch.nn.Module):
     def create(cls, options: LoadOptions, config: ScorerConfig, lora: dict[str, Any]) -> Scorer:
         """A fresh scorer: base loaded, LoRA attached to the language model, head initialised."""
         _require_peft()
+        return cls.attach(load_vlm(options), config, lora, quantised=bool(options.load_in))
+
+    @classmethod
+    def attach(cls, loaded: LoadedVLM, config: ScorerConfig, lora: dict[str, Any], quantised: bool = False) -> Scorer:
+        """LoRA on the language model of an already loaded base, and a fresh head (benchmarks build bases directly)."""
+        _require_peft()
         from peft import LoraConfig, get_peft_model
 
-        loaded = load_vlm(options)
-        if options.load_in:
+        if quantised:
             from peft import prepare_model_for_kbit_training
 
             loaded.model = prepare_model_for_kbit_training(loaded.model, use_gradient_checkpointing=False)
@@ -97,6 +102,11 @@ class Scorer(torch.nn.Module):
             raise ConfigError(f"{HEAD_FILE} does not fit this base model: {error}", path=folder) from None
         scorer.eval()
         return scorer
+
+    def enable_gradient_checkpointing(self) -> None:
+        """Recompute activations in backward: memory for one layer's activations instead of all of them."""
+        self.loaded.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        self.loaded.model.enable_input_require_grads()
 
     def save(self, folder: str | Path) -> Path:
         from safetensors.torch import save_file

@@ -70,8 +70,7 @@ def train(
         {"r": config.lora_r, "lora_alpha": config.lora_alpha, "lora_dropout": config.lora_dropout},
     )
     if config.gradient_checkpointing:
-        scorer.loaded.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-        scorer.loaded.model.enable_input_require_grads()
+        scorer.enable_gradient_checkpointing()
     clips = _ClipCache(scorer)
     lora_params = [p for p in scorer.peft_model.parameters() if p.requires_grad]
     trained = lora_params + list(scorer.head.parameters())
@@ -121,6 +120,7 @@ def train(
             note = f"loss {sum(history[-20:]) / len(history[-20:]):.4f}"
             end_of_epoch = step % steps_per_epoch == 0
             if validation and ((config.eval_steps and step % config.eval_steps == 0) or end_of_epoch):
+                scorer.eval()  # no dropout while measuring
                 accuracy = validation_accuracy(scorer, clips, validation, dist)
                 state["validation"].append({"step": step, "accuracy": accuracy})
                 scorer.train()
