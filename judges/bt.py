@@ -16,11 +16,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from scine_eval.bt.config import HEAD_FILE, SCORER_CONFIG, ScorerConfig, scorer_folder
-from scine_eval.errors import ConfigError
 from scine_eval.fingerprint import fingerprint
 from scine_eval.judges.base import JudgeItem, Judgement, register_judge
 from scine_eval.video import sha256_file
-from scine_eval.vlm.engine import MODES
 from scine_eval.vlm.loading import LoadOptions
 from scine_eval.vlm.video_judge import Asked, VideoLMJudge
 
@@ -59,10 +57,7 @@ class BTJudge(VideoLMJudge):
         suffix_batch: int = 8,
         videos_per_batch: int = 2,
     ):
-        if mode not in MODES:
-            raise ConfigError(f"judge bt: mode={mode!r}; valid modes are {', '.join(MODES)}")
-        if suffix_batch < 1 or videos_per_batch < 1:
-            raise ConfigError("judge bt: suffix_batch and videos_per_batch must be at least 1")
+        self.set_batching(mode, suffix_batch, videos_per_batch)
         self.folder = scorer_folder(pretrained, revision)
         config = ScorerConfig.load(self.folder)
         self.options = LoadOptions(
@@ -79,7 +74,6 @@ class BTJudge(VideoLMJudge):
 
         self.scorer = Scorer.load(self.folder, self.options)
         self.lm = self.scorer.lm
-        self.mode, self.suffix_batch, self.videos_per_batch = mode, suffix_batch, videos_per_batch
         # The weights that score: adapter, head and config (calibration included), by content.
         self._scorer_hash = fingerprint(
             [sha256_file(self.folder / name) for name in ("adapter_model.safetensors", HEAD_FILE, SCORER_CONFIG)]

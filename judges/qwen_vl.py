@@ -18,7 +18,7 @@ from typing import Any
 
 from scine_eval.errors import ConfigError
 from scine_eval.judges.base import JudgeItem, Judgement, judge_registry, register_judge
-from scine_eval.vlm.engine import MODES, EncodedVideo, VideoLM
+from scine_eval.vlm.engine import EncodedVideo, VideoLM
 from scine_eval.vlm.loading import LoadOptions, load_vlm
 from scine_eval.vlm.presets import PRESETS
 from scine_eval.vlm.rubric import RUBRICS, Rubric, get_rubric
@@ -67,15 +67,11 @@ class QwenVLJudge(VideoLMJudge):
         rationale: bool = False,
         rationale_tokens: int = 128,
     ):
-        if mode not in MODES:
-            raise ConfigError(f"judge qwen2.5-vl: mode={mode!r}; valid modes are {', '.join(MODES)}")
-        if suffix_batch < 1 or videos_per_batch < 1:
-            raise ConfigError("judge qwen2.5-vl: suffix_batch and videos_per_batch must be at least 1")
+        self.set_batching(mode, suffix_batch, videos_per_batch)
         self.options = LoadOptions(
             str(pretrained), revision, dtype, device, device_map, attn_implementation, load_in, trust_remote_code
         )
         self.input_spec = InputSpec(fps=fps, max_pixels=max_pixels, min_pixels=min_pixels, max_frames=max_frames)
-        self.mode, self.suffix_batch, self.videos_per_batch = mode, suffix_batch, videos_per_batch
         self.rationale, self.rationale_tokens = rationale, rationale_tokens
         self.loaded = load_vlm(self.options)
         self.lm = VideoLM(self.loaded, self.input_spec)

@@ -63,16 +63,26 @@ def _commands() -> dict[str, tuple[Callable[[], ArgumentParser], Command]]:
 
 def run_parser() -> ArgumentParser:
     """The run options, one per :class:`RunConfig` field, documented from its docstring."""
-    summary = (RunConfig.__doc__ or "").strip().split("\n\n")[0]
-    parser = ArgumentParser(
-        prog="scine-eval",
-        description=f"{summary} Subcommands (scine-eval SUBCOMMAND -h): {', '.join(sorted(_commands()))}.",
-        epilog='example: scine-eval --model cached --model_args path=videos/ --tasks "camera.*" '
+    return config_parser(
+        "scine-eval",
+        f"{summary(RunConfig)} Subcommands (scine-eval SUBCOMMAND -h): {', '.join(sorted(_commands()))}.",
+        'example: scine-eval --model cached --model_args path=videos/ --tasks "camera.*" '
         "--judge human --judge_args annotations=ratings.jsonl",
-        default_env=False,
+        RunConfig,
     )
+
+
+def summary(cls: type) -> str:
+    """The first paragraph of a class's docstring, on one line."""
+    return " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+
+
+def config_parser(prog: str, description: str, epilog: str, *configs: type) -> ArgumentParser:
+    """A command's parser: ``--config FILE`` (YAML), then one option per field of each dataclass in ``configs``."""
+    parser = ArgumentParser(prog=prog, description=description, epilog=epilog, default_env=False)
     parser.add_argument("--config", action=ActionConfigFile, help="Read options from a YAML config file.")
-    add_dataclass_arguments(parser, RunConfig)
+    for cls in configs:
+        add_dataclass_arguments(parser, cls)
     return parser
 
 

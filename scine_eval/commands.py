@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from scine_eval.cli import add_dataclass_arguments, config_from, dumps
+from scine_eval.cli import add_dataclass_arguments, config_from, config_parser, dumps, summary
 from scine_eval.config import RunConfig
 from scine_eval.progress import console as err_console
 
@@ -312,21 +312,15 @@ def judge_check(namespace: Namespace) -> int:
 
 
 def ablate_parser() -> ArgumentParser:
-    from jsonargparse import ActionConfigFile
-
     from scine_eval.ablate import AblateConfig
 
-    summary = " ".join((AblateConfig.__doc__ or "").strip().split("\n\n")[0].split())
-    parser = ArgumentParser(
-        prog="scine-eval ablate",
-        description=f"{summary} Writes a table to stdout, and ablation.json and ablation.png.",
-        epilog="example: scine-eval ablate --annotations ratings.jsonl --judges qwen2.5-vl-7b qwen2.5-vl-32b "
+    return config_parser(
+        "scine-eval ablate",
+        f"{summary(AblateConfig)} Writes a table to stdout, and ablation.json and ablation.png.",
+        "example: scine-eval ablate --annotations ratings.jsonl --judges qwen2.5-vl-7b qwen2.5-vl-32b "
         'qwen2.5-vl-72b "bt:pretrained=path/to/scorer"',
-        default_env=False,
+        AblateConfig,
     )
-    parser.add_argument("--config", action=ActionConfigFile, help="Read options from a YAML config file.")
-    add_dataclass_arguments(parser, AblateConfig)
-    return parser
 
 
 def ablate(namespace: Namespace) -> int:

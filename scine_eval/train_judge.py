@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jsonargparse import ActionConfigFile, ArgumentParser, Namespace
+from jsonargparse import ArgumentParser, Namespace
 from rich.markup import escape
 from rich.table import Table
 
 from scine_eval.bt.config import TrainConfig
 from scine_eval.bt.data import PairSource
-from scine_eval.cli import add_dataclass_arguments, config_from
+from scine_eval.cli import add_dataclass_arguments, config_from, config_parser
 from scine_eval.config import RunConfig
 from scine_eval.distributed import from_environment
 from scine_eval.progress import console
@@ -29,18 +29,15 @@ __all__ = ["train_judge", "train_judge_parser"]
 
 
 def train_judge_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog="scine-eval train-judge",
-        description="Fine-tune a Qwen2.5-VL Bradley-Terry judge (LoRA + linear head) on preference pairs from expert "
+    parser = config_parser(
+        "scine-eval train-judge",
+        "Fine-tune a Qwen2.5-VL Bradley-Terry judge (LoRA + linear head) on preference pairs from expert "
         "annotations or from the synthetic renderer; the output folder is a judge: --judge bt "
         "--judge_args pretrained=OUTPUT_DIR.",
-        epilog="example: scine-eval train-judge --annotations ratings.jsonl --output_dir runs/scorer "
-        "--gradient_checkpointing",
-        default_env=False,
+        "example: scine-eval train-judge --annotations ratings.jsonl --output_dir runs/scorer --gradient_checkpointing",
+        PairSource,
+        TrainConfig,
     )
-    parser.add_argument("--config", action=ActionConfigFile, help="Read options from a YAML config file.")
-    add_dataclass_arguments(parser, PairSource)
-    add_dataclass_arguments(parser, TrainConfig)
     add_dataclass_arguments(parser, RunConfig, only=("taxonomy", "suite", "cache_dir"))
     return parser
 

@@ -14,9 +14,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scine_eval.errors import VideoError
+from scine_eval.errors import ConfigError, VideoError
 from scine_eval.judges.base import Judge, JudgeItem, Judgement
-from scine_eval.vlm.engine import ContextOverflowError, EncodedVideo, Query, VideoLM
+from scine_eval.vlm.engine import MODES, ContextOverflowError, EncodedVideo, Query, VideoLM
 
 if TYPE_CHECKING:
     import torch
@@ -34,7 +34,7 @@ class Asked:
 
 
 class VideoLMJudge(Judge):
-    """Base of the VLM judges: subclasses set ``lm``, ``mode`` and ``suffix_batch`` and call :meth:`start_decoding`."""
+    """Base of the VLM judges: subclasses set ``lm``, call :meth:`set_batching` and :meth:`start_decoding`."""
 
     lm: VideoLM
     mode: str = "batched"
@@ -47,6 +47,14 @@ class VideoLMJudge(Judge):
     @abstractmethod
     def read(self, states: torch.Tensor, asked: Sequence[Asked]) -> list[Judgement]:
         """Judgements from the ``(len(asked), hidden)`` last-token states, in order."""
+
+    def set_batching(self, mode: str, suffix_batch: int, videos_per_batch: int) -> None:
+        """Checks and keeps the prefix-reuse mode and batch sizes (errors name the judge)."""
+        if mode not in MODES:
+            raise ConfigError(f"judge {self.name}: mode={mode!r}; valid modes are {', '.join(MODES)}")
+        if suffix_batch < 1 or videos_per_batch < 1:
+            raise ConfigError(f"judge {self.name}: suffix_batch and videos_per_batch must be at least 1")
+        self.mode, self.suffix_batch, self.videos_per_batch = mode, suffix_batch, videos_per_batch
 
     def start_decoding(self) -> None:
         self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scine-eval-decode")
