@@ -117,3 +117,39 @@ def test_two_ranks_train_the_same_weights_as_one(tiny_qwen, tmp_path):
     a, b = _weights(tmp_path / "one"), _weights(tmp_path / "two")
     for key in a:
         assert torch.allclose(a[key], b[key], atol=1e-5), key
+
+
+def test_gradient_checkpointing_takes_the_same_steps(tiny_qwen, bt_split, tmp_path):
+    from scine_eval.bt.train import train
+
+    pairs = bt_split.train[:8]
+    plain = TrainConfig(base=str(tiny_qwen), output_dir=str(tmp_path / "plain"), lora_dropout=0.0, **SMALL)
+    train(plain, pairs, [])
+    train(replace(plain, output_dir=str(tmp_path / "recomputed"), gradient_checkpointing=True), pairs, [])
+    a, b = _weights(tmp_path / "plain"), _weights(tmp_path / "recomputed")
+    for key in a:
+        assert torch.allclose(a[key], b[key], atol=1e-5), key
+
+
+def test_qlora_trains_over_a_4bit_base_and_the_judge_loads_it(tmp_path, bt_split, taxonomy):
+    pytest.importorskip("bitsandbytes")
+    from scine_eval.bt.train import train
+    from scine_eval.judges import judge_registry
+    from scine_eval.judges.base import JudgeItem
+    from scine_eval.suite import Prompt, Question
+    from scine_eval.testing import make_tiny_qwen25vl
+    from scine_eval.video import sha256_file
+
+    base = make_tiny_qwen25vl(tmp_path / "small", size="small")  # nf4 quantises blocks of 64 weights
+    config = TrainConfig(base=str(base), output_dir=str(tmp_path / "qlora"), load_in="4bit", **{**SMALL, "epochs": 1})
+    scorer, report = train(config, bt_split.train[:4], bt_split.validation[:2])
+    layer = scorer.loaded.model.model.language_model.layers[0].self_attn.q_proj
+    assert type(layer.base_layer).__name__ == "Linear4bit" and report["finished"]
+    judge = judge_registry.get("bt")(pretrained=str(tmp_path / "qlora"), load_in="4bit")
+    pair = bt_split.validation[0]
+    prompt = Prompt(id="p", suite="visuals", text=pair.prompt)
+    question = Question(id="p:q", prompt_id="p", node_id="lighting.color_temperature", value="warm", text=pair.question)
+    node = taxonomy[question.node_id]
+    item = JudgeItem(pair.chosen, sha256_file(pair.chosen), 0, prompt, question, node, "scine-1-5")
+    (judgement,) = judge.score([item])
+    assert judgement.score is not None and judge.spec()["load"]["load_in"] == "4bit"
