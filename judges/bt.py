@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from scine_eval.bt.config import HEAD_FILE, SCORER_CONFIG, ScorerConfig, scorer_folder
+from scine_eval.bt.config import HEAD_FILE, SCORER_CONFIG, ScorerConfig, require_training_stack, scorer_folder
 from scine_eval.fingerprint import fingerprint
 from scine_eval.judges.base import JudgeItem, Judgement, register_judge
 from scine_eval.video import sha256_file
@@ -70,6 +70,7 @@ class BTJudge(VideoLMJudge):
             load_in,
             trust_remote_code,
         )
+        require_training_stack()
         from scine_eval.bt.scorer import Scorer
 
         self.scorer = Scorer.load(self.folder, self.options)

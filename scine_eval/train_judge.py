@@ -18,7 +18,7 @@ from jsonargparse import ArgumentParser, Namespace
 from rich.markup import escape
 from rich.table import Table
 
-from scine_eval.bt.config import TrainConfig
+from scine_eval.bt.config import TrainConfig, require_training_stack
 from scine_eval.bt.data import PairSource
 from scine_eval.cli import add_dataclass_arguments, config_from, config_parser
 from scine_eval.config import RunConfig
@@ -43,6 +43,7 @@ def train_judge_parser() -> ArgumentParser:
 
 
 def train_judge(namespace: Namespace) -> int:
+    require_training_stack()
     from scine_eval.bt.data import training_pairs
     from scine_eval.bt.train import train
     from scine_eval.preferences import pairs_table

@@ -153,3 +153,9 @@ def test_qlora_trains_over_a_4bit_base_and_the_judge_loads_it(tmp_path, bt_split
     item = JudgeItem(pair.chosen, sha256_file(pair.chosen), 0, prompt, question, node, "scine-1-5")
     (judgement,) = judge.score([item])
     assert judgement.score is not None and judge.spec()["load"]["load_in"] == "4bit"
+
+
+def test_without_peft_the_command_names_the_extra(tiny_qwen, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "peft", None)  # importing it now raises ImportError
+    assert main(_cli(tiny_qwen, tmp_path, "--synthetic", "lighting.key")) == 2
+    assert "scine-eval[llm]" in capsys.readouterr().err

@@ -7,10 +7,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scine_eval.errors import ConfigError
+from scine_eval.compat import ensure_torchvision
+from scine_eval.errors import ConfigError, MissingDependencyError
 from scine_eval.vlm.spec import InputSpec
 
-__all__ = ["HEAD_FILE", "LM_TARGETS", "LOSS_NAMES", "SCORER_CONFIG", "ScorerConfig", "TrainConfig", "scorer_folder"]
+__all__ = [
+    "HEAD_FILE",
+    "LM_TARGETS",
+    "LOSS_NAMES",
+    "SCORER_CONFIG",
+    "ScorerConfig",
+    "TrainConfig",
+    "require_training_stack",
+    "scorer_folder",
+]
 
 HEAD_FILE = "bt_head.safetensors"
 SCORER_CONFIG = "scorer_config.json"
@@ -67,6 +77,17 @@ class ScorerConfig:
         if config.format != FORMAT:
             raise ConfigError(f"scorer format {config.format!r}; this version reads {FORMAT!r}", path=path)
         return config
+
+
+def require_training_stack() -> None:
+    """torch, transformers and peft importable (the ``llm`` extra), or an error naming the install command."""
+    try:
+        import torch  # noqa: F401
+
+        ensure_torchvision()  # peft imports transformers, which imports torchvision
+        import peft  # noqa: F401
+    except ImportError as error:
+        raise MissingDependencyError(error.name or "peft", "llm") from None
 
 
 def scorer_folder(pretrained: str | Path, revision: str | None = None) -> Path:

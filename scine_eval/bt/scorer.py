@@ -18,9 +18,8 @@ from typing import Any
 
 import torch
 
-from scine_eval.bt.config import HEAD_FILE, LM_TARGETS, SCORER_CONFIG, ScorerConfig
-from scine_eval.compat import ensure_torchvision
-from scine_eval.errors import ConfigError, MissingDependencyError
+from scine_eval.bt.config import HEAD_FILE, LM_TARGETS, SCORER_CONFIG, ScorerConfig, require_training_stack
+from scine_eval.errors import ConfigError
 from scine_eval.vlm.engine import EncodedVideo, Query, VideoLM
 from scine_eval.vlm.loading import LoadedVLM, LoadOptions, load_vlm
 from scine_eval.vlm.rubric import get_rubric
@@ -46,13 +45,13 @@ class Scorer(torch.nn.Module):
     @classmethod
     def create(cls, options: LoadOptions, config: ScorerConfig, lora: dict[str, Any]) -> Scorer:
         """A fresh scorer: base loaded, LoRA attached to the language model, head initialised."""
-        _require_peft()
+        require_training_stack()
         return cls.attach(load_vlm(options), config, lora, quantised=bool(options.load_in))
 
     @classmethod
     def attach(cls, loaded: LoadedVLM, config: ScorerConfig, lora: dict[str, Any], quantised: bool = False) -> Scorer:
         """LoRA on the language model of an already loaded base, and a fresh head (benchmarks build bases directly)."""
-        _require_peft()
+        require_training_stack()
         from peft import LoraConfig, get_peft_model
 
         if quantised:
@@ -67,7 +66,7 @@ class Scorer(torch.nn.Module):
     @classmethod
     def load(cls, folder: str | Path, options: LoadOptions | None = None) -> Scorer:
         """A trained scorer from its folder; ``options`` may override device, dtype or quantisation."""
-        _require_peft()
+        require_training_stack()
         from peft import PeftModel
         from safetensors.torch import load_file
 
@@ -140,11 +139,3 @@ class Scorer(torch.nn.Module):
     def raw_with_grad(self, video: EncodedVideo, suffix: tuple[int, ...]) -> torch.Tensor:
         """One raw score through a full forward, with gradients (training)."""
         return self.head(self.lm.full_states(video, [suffix]).float()).squeeze(-1)[0]
-
-
-def _require_peft() -> None:
-    ensure_torchvision()  # peft imports transformers, which imports torchvision
-    try:
-        import peft  # noqa: F401
-    except ImportError:
-        raise MissingDependencyError("peft", "llm") from None
