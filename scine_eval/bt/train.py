@@ -103,13 +103,15 @@ def train(
             save_checkpoint(output_dir, scorer, optimizer, state)
         dist.barrier()
 
+    orders: dict[int, list[TrainingPair]] = {}  # each epoch's order, a function of the seed (so resumable)
     scorer.train()
     with progress_bar("train", last, enabled=dist.is_main, unit="steps", completed=step) as advance:
         while step < last:
             epoch, offset = divmod(step, steps_per_epoch)
-            order = list(train_pairs)
-            random.Random(config.seed + epoch).shuffle(order)
-            step_pairs = order[offset * per_step : (offset + 1) * per_step]
+            if epoch not in orders:
+                orders[epoch] = list(train_pairs)
+                random.Random(config.seed + epoch).shuffle(orders[epoch])
+            step_pairs = orders[epoch][offset * per_step : (offset + 1) * per_step]
             loss = _step(config, scorer, clips, step_pairs, dist)
             _all_reduce_sum(trained)
             optimizer.step()
