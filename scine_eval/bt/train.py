@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -38,7 +39,7 @@ from scine_eval.vlm.engine import EncodedVideo, Query
 from scine_eval.vlm.loading import LoadOptions
 from scine_eval.vlm.spec import InputSpec
 
-__all__ = ["train", "validation_accuracy"]
+__all__ = ["calibrate", "train", "validation_accuracy", "validation_scores"]
 
 _NOT_IN_RUN_ID = ("output_dir", "resume", "stop_after_steps", "eval_steps", "save_steps")
 """Options that do not change what is trained: a run resumes across changes to them."""
@@ -103,6 +104,7 @@ def train(
             save_checkpoint(output_dir, scorer, optimizer, state)
         dist.barrier()
 
+    scored: tuple[int, tuple[list[float], list[float]]] | None = None  # the latest validation scores, by step
     orders: dict[int, list[TrainingPair]] = {}  # each epoch's order, a function of the seed (so resumable)
     scorer.train()
     with progress_bar("train", last, enabled=dist.is_main, unit="steps", completed=step) as advance:
@@ -123,8 +125,8 @@ def train(
             end_of_epoch = step % steps_per_epoch == 0
             if validation and ((config.eval_steps and step % config.eval_steps == 0) or end_of_epoch):
                 scorer.eval()  # no dropout while measuring
-                accuracy = validation_accuracy(scorer, clips, validation, dist)
-                state["validation"].append({"step": step, "accuracy": accuracy})
+                scored = (step, validation_scores(clips, validation, dist))
+                state["validation"].append({"step": step, "accuracy": validation_accuracy(validation, *scored[1])})
                 scorer.train()
             if state["validation"] and state["validation"][-1]["accuracy"] is not None:
                 note += f" · val acc {state['validation'][-1]['accuracy']:.3f}"
@@ -146,7 +148,9 @@ def train(
     }
     if step < steps:  # stopped early on purpose: the checkpoint is the product
         return scorer, {**report, "finished": False}
-    report.update(calibrate(scorer, clips, validation, dist), finished=True)
+    if scored is None or scored[0] != step:  # the last step was not validated (or this run resumed after it)
+        scored = (step, validation_scores(clips, validation, dist))
+    report.update(calibrate(scorer, validation, *scored[1]), finished=True)
     scorer.config.training = {**asdict(config), "report": report}
     if dist.is_main:
         scorer.save(output_dir)
@@ -173,38 +177,42 @@ def _step(
 
 
 def validation_accuracy(
-    scorer: Scorer, clips: _ClipCache, validation: Sequence[TrainingPair], dist: Distributed
+    validation: Sequence[TrainingPair], chosen: Sequence[float], rejected: Sequence[float]
 ) -> float | None:
-    """The fraction of non-tied validation pairs the scorer orders like the reference."""
-    chosen, rejected = _validation_scores(clips, validation, dist)
+    """The fraction of non-tied validation pairs whose raw scores order them like the reference."""
     decided = [i for i, p in enumerate(validation) if not p.tie]
     return sum(chosen[i] > rejected[i] for i in decided) / len(decided) if decided else None
 
 
-def _validation_scores(
+def validation_scores(
     clips: _ClipCache, validation: Sequence[TrainingPair], dist: Distributed
 ) -> tuple[list[float], list[float]]:
-    """Raw scores of every validation pair's two clips, computed in slices across ranks."""
+    """Raw scores of every validation pair's two clips (chosen, rejected).
+
+    A clip asked the same question by several pairs is scored once; the distinct (clip, question) asks are
+    sliced across ranks and gathered.
+    """
     asks = [(p, p.chosen) for p in validation] + [(p, p.rejected) for p in validation]
-    mine = dist.shard(list(range(len(asks))))
-    scores: dict[int, float] = {}
-    for part in dist.all_gather(dict(zip(mine, clips.scores([asks[i] for i in mine]), strict=True))):
+    distinct = {_ask_key(p, video): (p, video) for p, video in asks}
+    mine = dist.shard(list(distinct))
+    scores: dict[tuple[Path, str, str], float] = {}
+    for part in dist.all_gather(dict(zip(mine, clips.scores([distinct[k] for k in mine]), strict=True))):
         scores.update(part)
-    ordered = [scores[i] for i in range(len(asks))]
+    ordered = [scores[_ask_key(p, video)] for p, video in asks]
     return ordered[: len(validation)], ordered[len(validation) :]
 
 
+def _ask_key(pair: TrainingPair, video: Path) -> tuple[Path, str, str]:
+    return video, pair.prompt, pair.question
+
+
 def calibrate(
-    scorer: Scorer, clips: _ClipCache, validation: Sequence[TrainingPair], dist: Distributed | None = None
+    scorer: Scorer, validation: Sequence[TrainingPair], chosen: Sequence[float], rejected: Sequence[float]
 ) -> dict[str, Any]:
     """Validation accuracy, and the linear map from raw scores to the reference 1-5 scores (least squares)."""
     if not validation:
         return {"validation_accuracy": None}
-    dist = dist or Distributed()
-    raw_chosen, raw_rejected = _validation_scores(clips, validation, dist)
-    decided = [i for i, p in enumerate(validation) if not p.tie]
-    accuracy = sum(raw_chosen[i] > raw_rejected[i] for i in decided) / len(decided) if decided else None
-    raw = torch.tensor(raw_chosen + raw_rejected, dtype=torch.float64)
+    raw = torch.tensor([*chosen, *rejected], dtype=torch.float64)
     reference = torch.tensor([p.chosen_score for p in validation] + [p.rejected_score for p in validation],
                              dtype=torch.float64)  # fmt: skip
     std = float(raw.std()) if len(raw) > 1 else 1.0
@@ -214,36 +222,58 @@ def calibrate(
     shift = float(reference.mean() - scale * raw.mean())
     scorer.config.calibration = {"scale": scale, "shift": shift}
     scorer.config.normalisation = {"mean": float(raw.mean()), "std": std or 1.0}
+    accuracy = validation_accuracy(validation, chosen, rejected)
     return {"validation_accuracy": accuracy, "calibration": scorer.config.calibration}
 
 
 class _ClipCache:
-    """Each video decoded and preprocessed once; each question's suffix tokenised once."""
+    """Videos decoded and preprocessed once while they fit a memory budget; each question tokenised once.
 
-    def __init__(self, scorer: Scorer):
-        self.scorer = scorer
+    An encoded 5 s 720p clip is about 100 MB of patches, so the clips kept are bounded by ``budget`` bytes
+    (least recently used go first): small clips all stay, large ones are decoded again when they return.
+    """
+
+    def __init__(self, scorer: Scorer, budget: int = 2 * 2**30):
+        self.scorer, self.budget = scorer, budget
         self.prefix, _ = scorer.prompt_parts("", "")  # the video comes first: the prefix never depends on the text
-        self._videos: dict[Path, EncodedVideo] = {}
+        self._videos: OrderedDict[Path, EncodedVideo] = OrderedDict()
+        self._bytes = 0
         self._suffixes: dict[tuple[str, str], tuple[int, ...]] = {}
 
-    def _parts(self, pair: TrainingPair, video: Path) -> tuple[EncodedVideo, tuple[int, ...]]:
+    def _video(self, path: Path) -> EncodedVideo:
+        if path in self._videos:
+            self._videos.move_to_end(path)
+            return self._videos[path]
+        encoded = self._videos[path] = self.scorer.lm.encode(path, self.prefix)
+        self._bytes += _size(encoded)
+        while self._bytes > self.budget and len(self._videos) > 1:
+            self._bytes -= _size(self._videos.popitem(last=False)[1])
+        return encoded
+
+    def _suffix(self, pair: TrainingPair) -> tuple[int, ...]:
         key = (pair.prompt, pair.question)
         if key not in self._suffixes:
             self._suffixes[key] = self.scorer.prompt_parts(pair.prompt, pair.question)[1]
-        if video not in self._videos:
-            self._videos[video] = self.scorer.lm.encode(video, self.prefix)
-        return self._videos[video], self._suffixes[key]
+        return self._suffixes[key]
 
     def score_with_grad(self, pair: TrainingPair, video: Path) -> torch.Tensor:
-        encoded, suffix = self._parts(pair, video)
-        return self.scorer.raw_with_grad(encoded, suffix)
+        return self.scorer.raw_with_grad(self._video(video), self._suffix(pair))
 
     def scores(self, asks: Sequence[tuple[TrainingPair, Path]]) -> list[float]:
-        out = []
-        for pair, video in asks:
-            encoded, suffix = self._parts(pair, video)
-            out.append(float(self.scorer.raw([encoded], [Query(0, suffix)])[0]))
+        """Raw scores without gradients; the questions asked of one clip share its prefix (one encoding)."""
+        by_video: dict[Path, list[int]] = {}
+        for index, (_, video) in enumerate(asks):
+            by_video.setdefault(video, []).append(index)
+        out = [0.0] * len(asks)
+        for video, indices in by_video.items():
+            queries = [Query(0, self._suffix(asks[i][0])) for i in indices]
+            for i, value in zip(indices, self.scorer.raw([self._video(video)], queries).tolist(), strict=True):
+                out[i] = value
         return out
+
+
+def _size(video: EncodedVideo) -> int:
+    return sum(t.numel() * t.element_size() for t in (video.prefix_ids, video.pixel_values_videos))
 
 
 def _all_reduce_sum(params: list[torch.nn.Parameter]) -> None:
