@@ -32,7 +32,7 @@ def test_tiny_proof(benchmark, tmp_path):
     from scine_eval.bt.config import TrainConfig
     from scine_eval.bt.synthetic import synthetic_pairs
     from scine_eval.bt.train import train
-    from scine_eval.preferences import split_by_prompt
+    from scine_eval.judge_eval.preferences import split_by_prompt
     from scine_eval.testing import make_tiny_qwen25vl
 
     started = time.perf_counter()

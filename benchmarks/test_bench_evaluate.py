@@ -11,8 +11,8 @@ import itertools
 import pytest
 
 from scine_eval import evaluate
-from scine_eval.config import RunConfig
-from scine_eval.example import write_example
+from scine_eval.cli.example import write_example
+from scine_eval.options import RunConfig
 from scine_eval.suite import load_suite
 from scine_eval.taxonomy import load_taxonomy
 

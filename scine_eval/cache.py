@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from scine_eval.judges.base import Judgement
+from scine_eval.contracts.judge import Judgement
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS judgements (

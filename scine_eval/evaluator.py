@@ -9,75 +9,30 @@ works on its slice, and rank 0 aggregates and writes.
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from scine_eval.args import arguments_for, instantiate, parse_arg_string
+from scine_eval.aggregation import Bootstrap, SampleScore, score_tasks
 from scine_eval.cache import JudgementCache
-from scine_eval.config import RunConfig
-from scine_eval.distributed import Distributed, from_environment
+from scine_eval.components import arguments_for, instantiate, parse_arg_string
+from scine_eval.contracts.judge import JudgeItem, Judgement, item_key, judge_registry
+from scine_eval.contracts.model import SEED_RECIPE, GenerationRequest, ModelAdapter, model_registry
+from scine_eval.distributed import from_environment
 from scine_eval.errors import ConfigError, ScineEvalError, VideoError
-from scine_eval.judges.base import Judge, JudgeItem, Judgement, item_key, judge_registry
-from scine_eval.judging import judge_items
-from scine_eval.models.base import SEED_RECIPE, GenerationRequest, ModelAdapter, model_registry
+from scine_eval.judge_loop import judge_items
+from scine_eval.options import RunConfig
+from scine_eval.plan import Context, Plan, Sample
 from scine_eval.progress import progress_bar
 from scine_eval.results import RunOutput, build_results, safe_name, write_outputs
-from scine_eval.stats import Bootstrap, SampleScore, score_tasks
 from scine_eval.store import VideoRecord, VideoStore
-from scine_eval.suite import Prompt, Question, Suite, load_suite
+from scine_eval.suite import Prompt, Question, load_suite
 from scine_eval.tasks import Task, TaskIndex
-from scine_eval.taxonomy import Node, Taxonomy, load_taxonomy
+from scine_eval.taxonomy import Taxonomy, load_taxonomy
 from scine_eval.video import probe, sha256_file
 
 log = logging.getLogger("scine_eval")
-
-
-@dataclass
-class Context:
-    """Everything a run resolved before doing any work."""
-
-    config: RunConfig
-    taxonomy: Taxonomy
-    suite: Suite
-    tasks: dict[str, Task]
-    """The selected tasks and, recursively, their members."""
-    requested: list[str]
-    """The tasks the selection named, in order."""
-    roots: list[str]
-    """Those of them not inside another selected group: where tables and breakdowns start."""
-    model: ModelAdapter
-    judge: Judge
-    dist: Distributed
-    store: VideoStore
-    cache: JudgementCache
-    output_dir: Path | None
-    started: float = field(default_factory=time.time)
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One question asked of one video, under one task."""
-
-    task: str
-    prompt: Prompt
-    question: Question
-    node: Node
-    seed: int
-    sample_index: int
-    rubric: str
-
-
-@dataclass
-class Plan:
-    samples: dict[str, list[Sample]]
-    """Samples of each task that is not a group, after ``--limit``."""
-    original: dict[str, int]
-    """Samples of each such task before ``--limit``."""
-    requests: list[GenerationRequest]
-    """Unique (prompt, seed) pairs to generate, sorted."""
 
 
 def evaluate(config: RunConfig | None = None, **overrides: Any) -> RunOutput:

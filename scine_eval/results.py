@@ -23,12 +23,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scine_eval.aggregation import Bootstrap, Estimate, SampleScore, TaskScore, mean_by
 from scine_eval.fingerprint import fingerprint
-from scine_eval.stats import Bootstrap, Estimate, SampleScore, TaskScore, mean_by
 from scine_eval.suite import FACETS
 
 if TYPE_CHECKING:
-    from scine_eval.evaluator import Context, Plan
+    from scine_eval.plan import Context, Plan
     from scine_eval.store import VideoRecord
 
 SCHEMA_VERSION = 1
@@ -236,13 +236,15 @@ def _environment() -> dict[str, Any]:
 
 def write_outputs(output: RunOutput, folder: Path, log_samples: bool) -> dict[str, Path]:
     """Writes the run's files atomically under ``folder``; returns their paths by kind."""
-    from scine_eval.leaderboard.hf import leaderboard_record
+    from scine_eval.contracts.exporter import exporter_registry
 
     stamp = datetime.fromisoformat(output.results["start_time"]).strftime("%Y-%m-%dT%H-%M-%S.%f")
     files = {
         "results": write_json(folder / f"results_{stamp}.json", output.results),
-        "leaderboard": write_json(folder / f"leaderboard_{stamp}.json", leaderboard_record(output.results)),
     }
+    for name in exporter_registry.names():
+        exported = exporter_registry.get(name)().export(output.results)
+        files[name] = write_json(folder / f"{safe_name(name)}_{stamp}.json", exported)
     if log_samples:
         for task, rows in output.samples.items():
             safe = task.replace("/", "__")

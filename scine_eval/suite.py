@@ -25,9 +25,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from scine_eval.data import bundled_path, quiet_datasets, validation_message
 from scine_eval.errors import ConfigError, suggest
 from scine_eval.fingerprint import canonical_json
+from scine_eval.readers import bundled_path, quiet_datasets, validation_message
 from scine_eval.taxonomy import Taxonomy
 
 DEFAULT_SUITE = "starter"

@@ -27,8 +27,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from scine_eval.data import bundled_path, read_yaml, validation_message
 from scine_eval.errors import ConfigError, UnknownNameError, suggest
+from scine_eval.readers import bundled_path, read_yaml, validation_message
 from scine_eval.registry import Registry
 from scine_eval.suite import FACETS, Prompt
 from scine_eval.taxonomy import Taxonomy

@@ -19,8 +19,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from scine_eval.data import bundled_path, read_yaml, validation_message
 from scine_eval.errors import ConfigError, UnknownNameError
+from scine_eval.readers import bundled_path, read_yaml, validation_message
 
 OPEN = "open"
 """The ``values`` of a leaf whose values are free text (a prop's class, an emotion)."""

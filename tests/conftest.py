@@ -68,7 +68,7 @@ def tiny_qwen(tmp_path_factory):
 def bt_split(tmp_path_factory):
     """Warm-light questions: a warm clip against a neutral or a cool one of one world; 24 worlds split by prompt."""
     from scine_eval.bt.synthetic import synthetic_pairs
-    from scine_eval.preferences import split_by_prompt
+    from scine_eval.judge_eval.preferences import split_by_prompt
 
     pairs = synthetic_pairs(["lighting.color_temperature"], range(24), tmp_path_factory.mktemp("bt-stimuli"))
     return split_by_prompt([p for p in pairs if "warm" in p.question], validation_fraction=0.25)

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from scine_eval.ablate import AblateConfig, ablate, parse_judge_spec, write_ablation
 from scine_eval.cli import main
+from scine_eval.cli.plots import ablation_plot
 from scine_eval.errors import ConfigError, UnknownNameError
-from scine_eval.judge_check import StimulusCache
-from scine_eval.plots import ablation_plot
+from scine_eval.judge_eval.ablate import AblateConfig, ablate, parse_judge_spec, write_ablation
 from scine_eval.stimuli import Stimulus
+from scine_eval.stimuli.clips import StimulusCache
 
 SLOW_JUDGE = "tests.plugins.slow_judge:SlowJudge"
 COLOUR, PAN = "lighting.color_temperature", "camera.trajectory.movement_2d"

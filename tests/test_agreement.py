@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from scine_eval.agreement import (
+from scine_eval.judge_eval.agreement import (
     Rated,
     accuracy_with_ties,
     agreement_report,

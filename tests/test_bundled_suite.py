@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scine_eval.data import bundled_path
+from scine_eval.readers import bundled_path
 from scine_eval.suite import load_suite
-from scine_eval.suite_sources import load_scripts
+from scine_eval.suites.sources import load_scripts
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_the_sources_regenerate_the_shipped_files(tmp_path):
 
 def test_the_lexicon_mapper_reads_back_what_the_generator_injected(scine, taxonomy):
     """Phrases and cues agree: the bank's own phrasings are recognised (a check on the bank, not on the mapper)."""
-    from scine_eval.mapping.lexicon import LexiconMapper
+    from scine_eval.suites.mapping.lexicon import LexiconMapper
 
     mapper = LexiconMapper(taxonomy)
     visuals = [p for p in scine.prompts.values() if p.suite == "visuals"][:300]

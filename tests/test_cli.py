@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scine_eval.cli import field_docs, main
-from scine_eval.config import RunConfig
+from scine_eval.cli import main
+from scine_eval.cli.parsing import field_docs
+from scine_eval.options import RunConfig
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -63,7 +63,7 @@ def test_the_cache_opens_while_another_process_writes_to_the_new_file(tmp_path):
     # A new cache file is in rollback-journal mode until its first opener switches it to WAL. If another
     # rank holds the write lock meanwhile, SQLite refuses the switch at once ("database is locked")
     # rather than wait, to avoid a deadlock; opening the cache must wait for the lock instead of failing.
-    from scine_eval.judges.base import Judgement
+    from scine_eval.contracts.judge import Judgement
 
     path = tmp_path / "judgements.sqlite"
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -84,7 +84,7 @@ def test_the_cache_opens_while_another_process_writes_to_the_new_file(tmp_path):
 
 
 def test_many_writers_open_a_new_cache_at_once(tmp_path):
-    from scine_eval.judges.base import Judgement
+    from scine_eval.contracts.judge import Judgement
 
     writers, trials = 8, 15
     for trial in range(trials):

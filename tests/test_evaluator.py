@@ -8,8 +8,8 @@ import math
 import pytest
 
 from scine_eval import evaluate
-from scine_eval.config import RunConfig
 from scine_eval.errors import ConfigError, ScineEvalError
+from scine_eval.options import RunConfig
 
 
 def run(videos, tmp_path, **overrides):

@@ -11,10 +11,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
 from scine_eval import evaluate  # noqa: E402
-from scine_eval.config import RunConfig  # noqa: E402
+from scine_eval.contracts.judge import JudgeItem  # noqa: E402
 from scine_eval.errors import ConfigError  # noqa: E402
 from scine_eval.judges import judge_registry  # noqa: E402
-from scine_eval.judges.base import JudgeItem  # noqa: E402
+from scine_eval.options import RunConfig  # noqa: E402
 from scine_eval.suite import Prompt, Question  # noqa: E402
 from scine_eval.video import sha256_file  # noqa: E402
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from scine_eval.contracts.judge import JudgeItem, Judgement, judge_registry
 from scine_eval.errors import ConfigError
-from scine_eval.judges.base import JudgeItem, Judgement, judge_registry
 from scine_eval.judges.human import HumanAnnotations
 from scine_eval.suite import Prompt, Question
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scine_eval.judges.base import JudgeItem
+from scine_eval.contracts.judge import JudgeItem
 from scine_eval.judges.probe import RULES, Band, ProbeJudge, Ramp
 from scine_eval.stimuli import Stimulus, render
 from scine_eval.suite import Prompt, Question

@@ -12,10 +12,10 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from scine_eval import evaluate  # noqa: E402
-from scine_eval.config import RunConfig  # noqa: E402
+from scine_eval.contracts.judge import JudgeItem  # noqa: E402
 from scine_eval.errors import ConfigError, MissingDependencyError  # noqa: E402
 from scine_eval.judges import judge_registry  # noqa: E402
-from scine_eval.judges.base import JudgeItem  # noqa: E402
+from scine_eval.options import RunConfig  # noqa: E402
 from scine_eval.video import sha256_file  # noqa: E402
 
 QUESTIONS_PER_VIDEO = 3

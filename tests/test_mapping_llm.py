@@ -12,8 +12,8 @@ import json
 import pytest
 
 from scine_eval.errors import ConfigError
-from scine_eval.mapping.base import Control
-from scine_eval.mapping.llm import LLMMapper, build_instructions, parse_answer
+from scine_eval.suites.mapping.base import Control
+from scine_eval.suites.mapping.llm import LLMMapper, build_instructions, parse_answer
 
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|eos|>\n{% endfor %}"

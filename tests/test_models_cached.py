@@ -1,4 +1,4 @@
-"""Tests of the ``cached`` model adapter (models/cached.py) and of ``--model_args`` (scine_eval.args).
+"""Tests of the ``cached`` model adapter (models/cached.py) and of ``--model_args`` (scine_eval.components).
 
 The adapter only locates files, so the "videos" here are small placeholder files in tmp_path.
 """
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scine_eval.args import instantiate, parse_arg_string
+from scine_eval.components import instantiate, parse_arg_string
+from scine_eval.contracts.model import GenerationRequest, model_registry
 from scine_eval.errors import ConfigError
-from scine_eval.models.base import GenerationRequest, model_registry
 from scine_eval.models.cached import CachedVideos
 
 

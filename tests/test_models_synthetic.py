@@ -7,9 +7,9 @@ import json
 import pytest
 
 from scine_eval import evaluate
-from scine_eval.config import RunConfig
-from scine_eval.models.base import GenerationRequest
+from scine_eval.contracts.model import GenerationRequest
 from scine_eval.models.synthetic import SyntheticRenderer
+from scine_eval.options import RunConfig
 from scine_eval.video import probe
 
 SMALL = "duration=2,fps=8,size=96"

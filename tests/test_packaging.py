@@ -1,8 +1,9 @@
 """The built distribution: what the wheel holds, and that an installed wheel works away from the repository.
 
-The repository keeps ``models/``, ``judges/``, ``leaderboard/`` and ``tasks/`` at the top level; they must
-install as ``scine_eval.models`` and so on (never a generic top-level ``models`` in site-packages), with
-the task data (taxonomy, families, starter suite) inside the package.
+The extension folders live inside the package (``scine_eval/models`` ...; the repository's top-level
+``models/``, ``judges/``, ``leaderboard/`` and ``tasks/`` are links to them): they must install as
+``scine_eval.models`` and so on (never a generic top-level ``models`` in site-packages), with the task data
+(taxonomy, families, starter suite) inside the package.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 REQUIRED = [
     "scine_eval/__init__.py",
     "scine_eval/__main__.py",
-    "scine_eval/cli.py",
+    "scine_eval/cli/__init__.py",
     "scine_eval/models/__init__.py",
     "scine_eval/models/base.py",
     "scine_eval/models/cached.py",
@@ -150,8 +151,9 @@ def test_the_sdist_holds_the_task_data(dist):
     [sdist] = dist.glob("scine_eval-*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    for name in ("pyproject.toml", "README.md", "tasks/taxonomy.yaml", "tasks/families/scine.yaml",
-                 "tasks/suites/starter/prompts.jsonl", "models/cached.py", "judges/human.py"):
+    for name in ("pyproject.toml", "README.md", "scine_eval/task_data/taxonomy.yaml",
+                 "scine_eval/task_data/families/scine.yaml", "scine_eval/task_data/suites/starter/prompts.jsonl",
+                 "scine_eval/models/cached.py", "scine_eval/judges/human.py"):
         assert name in names, name
 
 
@@ -200,3 +202,23 @@ def test_the_installed_console_script_runs(installed, tmp_path):
     done = subprocess.run([sys.executable, str(script), "validate"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_a_plain_checkout_imports_the_extension_folders(tmp_path):
+    """No install needed: a copy of the repository imports ``scine_eval.judges`` and the rest from its own files."""
+    copy = tmp_path / "checkout"
+    shutil.copytree(REPO, copy, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", "__pycache__", "*.egg-info", "build", "dist", ".venv", "venv", "results"))
+    probe = ("import json, scine_eval.judges.probe, scine_eval.models.cached, scine_eval.leaderboard.hf, "
+             "scine_eval.task_data; from scine_eval.judges import judge_registry; "
+             "print(json.dumps({'files': [m.__file__ for m in (scine_eval.judges.probe, scine_eval.models.cached, "
+             "scine_eval.leaderboard.hf)], 'judges': judge_registry.names()}))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=copy, env=_env(tmp_path), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert all(Path(f).resolve().is_relative_to(copy.resolve()) for f in report["files"]), report["files"]
+    assert "probe" in report["judges"]
+    for link, target in (("models", "scine_eval/models"), ("judges", "scine_eval/judges"),
+                         ("leaderboard", "scine_eval/leaderboard"), ("tasks", "scine_eval/task_data")):
+        assert (copy / link).is_symlink() and (copy / link).resolve() == (copy / target).resolve(), link

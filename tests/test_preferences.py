@@ -1,4 +1,4 @@
-"""Tests of scine_eval.preferences: rated videos, preference pairs and the by-prompt split.
+"""Tests of scine_eval.judge_eval.preferences: rated videos, preference pairs and the by-prompt split.
 
 Annotations are tiny jsonl/csv files in tmp_path, rating real tiny mp4s of two models ("alpha", "beta") on
 the first question of four starter prompts, three raters each.
@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 
 from scine_eval.errors import ConfigError
-from scine_eval.preferences import (
+from scine_eval.judge_eval.preferences import (
     Pair,
     RatedVideo,
     load_rated_videos,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from scine_eval.contracts.judge import Judge, Judgement, judge_registry
+from scine_eval.contracts.model import ModelAdapter, model_registry
 from scine_eval.errors import UnknownNameError
-from scine_eval.judges.base import Judge, Judgement, judge_registry
-from scine_eval.models.base import ModelAdapter, model_registry
 from scine_eval.registry import RegistrationError, Registry
 from scine_eval.tasks import TaskIndex
 
@@ -310,8 +310,8 @@ PLUGIN = '''\
 
 from pathlib import Path
 
-from scine_eval.judges.base import Judge, Judgement
-from scine_eval.models.base import GeneratedVideo, ModelAdapter
+from scine_eval.contracts.judge import Judge, Judgement
+from scine_eval.contracts.model import GeneratedVideo, ModelAdapter
 
 
 class ConstantJudge(Judge):
@@ -410,7 +410,7 @@ def test_plugin_entry_in_the_wrong_group_fails_the_contract(plugin):
     with pytest.raises(
         RegistrationError,
         match=r"judge 'wrong': scine_plugin_demo\.NoVideos is not a "
-        r"scine_eval\.judges\.base\.Judge",
+        r"scine_eval\.contracts\.judge\.Judge",
     ):
         judges().get("wrong")
 
@@ -478,7 +478,7 @@ def test_broken_task_plugin_names_itself(plugin, taxonomy):
 def test_evaluate_with_the_plugin_judge(plugin, videos, tmp_path, monkeypatch):
     """A run with ``judge="demo-judge"`` scores with the plugin and records it under its entry-point name."""
     from scine_eval import evaluate
-    from scine_eval.config import RunConfig
+    from scine_eval.options import RunConfig
 
     registry = Registry("judge", Judge, entry_point_group="scine_eval.judges", builtin_package="scine_eval.judges")
     monkeypatch.setattr("scine_eval.evaluator.judge_registry", registry)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scine_eval.stats import Bootstrap, SampleScore, mean_by, normalise, score_tasks
+from scine_eval.aggregation import Bootstrap, SampleScore, mean_by, normalise, score_tasks
 from scine_eval.tasks import Task
 
 LEAF_A, LEAF_B = "x.a", "x.b"

@@ -7,14 +7,14 @@ import textwrap
 
 import pytest
 
-from scine_eval.augment import VisualsGenerator
 from scine_eval.errors import ConfigError
-from scine_eval.mapping.lexicon import LexiconMapper
-from scine_eval.mapping.quality import GoldExample, mapping_quality
-from scine_eval.phrases import load_phrase_bank
 from scine_eval.suite import load_suite
-from scine_eval.suite_sources import Script, load_scripts, read_prompt_file
-from scine_eval.suite_writer import question_rows, write_suite
+from scine_eval.suites.augment import VisualsGenerator
+from scine_eval.suites.mapping.lexicon import LexiconMapper
+from scine_eval.suites.mapping.quality import GoldExample, mapping_quality
+from scine_eval.suites.phrases import load_phrase_bank
+from scine_eval.suites.sources import Script, load_scripts, read_prompt_file
+from scine_eval.suites.writer import question_rows, write_suite
 
 BANK = {
     "camera.yaml": """

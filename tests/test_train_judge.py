@@ -76,8 +76,8 @@ def test_the_command_trains_on_rendered_pairs_and_writes_a_judge(tiny_qwen, tmp_
 
 
 def test_the_command_trains_on_annotations(tiny_qwen, tmp_path, suite):
-    from scine_eval.judge_check import StimulusCache
     from scine_eval.stimuli import Stimulus
+    from scine_eval.stimuli.clips import StimulusCache
 
     clips = StimulusCache(tmp_path / "clips", Stimulus(duration=1.0, fps=4, size=64))
     questions = [q for q in suite.questions if q.node_id == "lighting.color_temperature"][:4]
@@ -134,8 +134,8 @@ def test_gradient_checkpointing_takes_the_same_steps(tiny_qwen, bt_split, tmp_pa
 def test_qlora_trains_over_a_4bit_base_and_the_judge_loads_it(tmp_path, bt_split, taxonomy):
     pytest.importorskip("bitsandbytes")
     from scine_eval.bt.train import train
+    from scine_eval.contracts.judge import JudgeItem
     from scine_eval.judges import judge_registry
-    from scine_eval.judges.base import JudgeItem
     from scine_eval.suite import Prompt, Question
     from scine_eval.testing import make_tiny_qwen25vl
     from scine_eval.video import sha256_file

@@ -1,6 +1,6 @@
 """Where ``scine-eval train-judge`` gets its preference pairs: expert annotations, or the synthetic renderer.
 
-Annotations go through :mod:`scine_eval.preferences` (rater means, pairs within a question, ties under a
+Annotations go through :mod:`scine_eval.judge_eval.preferences` (rater means, pairs within a question, ties under a
 margin, split by prompt); each pair then carries its prompt's and question's text from the suite, which
 is what the scorer is asked. ``synthetic`` renders a compliant and a violating clip per question instead
 (:mod:`scine_eval.bt.synthetic`): no annotators, a known truth, for offline proofs and smoke tests.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from scine_eval.bt.pairs import TrainingPair
 from scine_eval.errors import ConfigError
-from scine_eval.preferences import Pair, PairSplit, load_rated_videos, make_pairs, split_by_prompt
+from scine_eval.judge_eval.preferences import Pair, PairSplit, load_rated_videos, make_pairs, split_by_prompt
 from scine_eval.suite import Suite
 
 __all__ = ["PairSource", "training_pairs"]

@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from scine_eval.bt.pairs import TrainingPair
-from scine_eval.judge_check import StimulusCache, violators
+from scine_eval.judge_eval.check import violators
 from scine_eval.stimuli import Stimulus
+from scine_eval.stimuli.clips import StimulusCache
 from scine_eval.stimuli.controls import CONTROLS
 from scine_eval.taxonomy import load_taxonomy
 

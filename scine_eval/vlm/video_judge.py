@@ -14,8 +14,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from scine_eval.contracts.judge import Judge, JudgeItem, Judgement
 from scine_eval.errors import ConfigError, VideoError
-from scine_eval.judges.base import Judge, JudgeItem, Judgement
 from scine_eval.vlm.engine import MODES, ContextOverflowError, EncodedVideo, Query, VideoLM
 
 if TYPE_CHECKING:

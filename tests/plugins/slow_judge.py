@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scine_eval.judges.base import Judge, JudgeItem, Judgement
+from scine_eval.contracts.judge import Judge, JudgeItem, Judgement
 
 
 class SlowJudge(Judge):

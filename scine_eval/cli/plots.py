@@ -1,0 +1,138 @@
+"""Figures of reports, drawn with matplotlib (the optional ``plot`` extra) on its Agg canvas, no global state."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "h")
+_LABEL_CHARS = 48
+
+
+def ablation_plot(report: Mapping[str, Any], path: str | Path) -> Path:
+    """A forest plot of an ablation report (:func:`scine_eval.judge_eval.ablate.ablate`), written as a PNG.
+
+    One row group per scope (``all``, then each pillar), one marker per judge at its pairwise accuracy
+    (without ties) with its bootstrap interval as a horizontal bar; a dashed segment per group marks the human
+    ceiling (rater vs rest) when the report has one, and a dotted line marks chance (0.5).
+
+    Args:
+        report: the ablation report.
+        path: the PNG file to write (its folder is created).
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ImportError: matplotlib is not installed (the message names the install command).
+    """
+    try:
+        from matplotlib import colormaps
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError('the ablation plot needs matplotlib: pip install "scine-eval[plot]"') from error
+
+    judges: Mapping[str, Mapping[str, Any]] = report["judges"]
+    ceiling = report.get("ceiling")
+    entries = [*judges.values(), *([ceiling] if ceiling else [])]
+    pillars = sorted({p for entry in entries for p, s in entry.get("pillars", {}).items() if _value(s) is not None})
+    scopes = ["all", *pillars]
+    rows = max(1, len(judges))
+    height = rows + 1  # one blank row between groups
+
+    figure = Figure(figsize=(9.0, max(2.8, 0.32 * len(scopes) * height + 1.6)), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    colours = colormaps["tab10"]
+    axes.axvline(0.5, color="0.4", linestyle=":", linewidth=1.2, label="chance (0.5)")
+
+    def top(group: int) -> float:
+        return -group * height
+
+    for number, (label, entry) in enumerate(judges.items()):
+        xs, ys, below, above = [], [], [], []
+        for group, scope in enumerate(scopes):
+            summary = _scope(entry, scope)
+            value = _value(summary)
+            if value is None:
+                continue
+            low, high = summary["accuracy"].get("ci_low"), summary["accuracy"].get("ci_high")
+            xs.append(value)
+            ys.append(top(group) - number)
+            below.append(value - low if _finite(low) else 0.0)
+            above.append(high - value if _finite(high) else 0.0)
+        axes.errorbar(
+            xs,
+            ys,
+            xerr=[below, above] if xs else None,
+            fmt=_MARKERS[number % len(_MARKERS)],
+            color=colours(number % 10),
+            ecolor=colours(number % 10),
+            elinewidth=1.5,
+            capsize=3,
+            markersize=6,
+            label=_short(label) if xs else f"{_short(label)} (no accuracy)",
+        )
+
+    if ceiling:
+        labelled = False
+        for group, scope in enumerate(scopes):
+            value = _value(_scope(ceiling, scope))
+            if value is None:
+                continue
+            axes.vlines(
+                value,
+                top(group) - rows + 0.6,
+                top(group) + 0.4,
+                colors="black",
+                linestyles="dashed",
+                linewidth=1.4,
+                label=None if labelled else "human ceiling (rater vs rest)",
+            )
+            labelled = True
+
+    for group in range(1, len(scopes)):
+        axes.axhline(top(group) + 1, color="0.85", linewidth=0.8)
+    axes.set_yticks([top(group) - (rows - 1) / 2 for group in range(len(scopes))], labels=scopes)
+    axes.set_ylim(top(len(scopes) - 1) - rows + 0.3, 0.7)
+    axes.set_xlim(-0.02, 1.02)
+    axes.set_xlabel("pairwise accuracy (without ties)")
+    axes.grid(axis="x", color="0.92")
+    axes.set_axisbelow(True)
+    reference = report.get("reference", "human")
+    axes.set_title(
+        f"judges vs {_short(str(reference))}: pairwise accuracy, 95% bootstrap CI over prompts\n"
+        f"{report.get('n_items', '?')} items, {report.get('n_prompts', '?')} prompts",
+        fontsize="medium",
+    )
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    return path
+
+
+def _scope(entry: Mapping[str, Any], scope: str) -> Mapping[str, Any] | None:
+    return entry.get("all") if scope == "all" else entry.get("pillars", {}).get(scope)
+
+
+def _value(summary: Mapping[str, Any] | None) -> float | None:
+    if not summary:
+        return None
+    value = summary.get("accuracy", {}).get("value")
+    return value if _finite(value) else None
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _short(label: str) -> str:
+    """A long label (a judge spec with a checkpoint path) shortened in the middle."""
+    if len(label) <= _LABEL_CHARS:
+        return label
+    half = (_LABEL_CHARS - 1) // 2
+    return f"{label[:half]}…{label[-half:]}"

@@ -1,0 +1,46 @@
+"""``scine-eval [run]``: evaluate a model on tasks with a judge, print the score table, say where the files are."""
+
+from __future__ import annotations
+
+from jsonargparse import ArgumentParser, Namespace
+from rich.markup import escape
+
+from scine_eval.cli.output import err_console, out
+from scine_eval.cli.parsing import config_from, config_parser, summary
+from scine_eval.cli.subcommands import COMMANDS
+from scine_eval.options import RunConfig
+
+
+def run_parser() -> ArgumentParser:
+    """The run options, one per :class:`RunConfig` field, documented from its docstring."""
+    return config_parser(
+        "scine-eval",
+        f"{summary(RunConfig)} Subcommands (scine-eval SUBCOMMAND -h): {', '.join(sorted(COMMANDS))}.",
+        'example: scine-eval --model cached --model_args path=videos/ --tasks "camera.*" '
+        "--judge human --judge_args annotations=ratings.jsonl",
+        RunConfig,
+    )
+
+
+def run(namespace: Namespace) -> int:
+    from scine_eval.cli.tables import results_table
+    from scine_eval.evaluator import evaluate
+
+    config = config_from(namespace)
+    output = evaluate(config)
+    if output.files is not None:
+        out.print(results_table(output.results, requested_only=False))
+        samples = [path for kind, path in output.files.items() if kind.startswith("samples:")]
+        err_console.print(f"[dim]results:[/] {escape(str(output.files['results']))}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[dim]leaderboard:[/] {escape(str(output.files['leaderboard']))}", highlight=False, soft_wrap=True
+        )
+        if samples:
+            err_console.print(f"[dim]samples:[/] {len(samples)} files samples_*.jsonl beside them", highlight=False)
+        videos = output.results["videos"]
+        if videos["missing"] or videos["unusable"]:
+            err_console.print(
+                f"[yellow]{videos['missing']} video(s) missing and {videos['unusable']} unusable; "
+                "they are listed under 'videos' in the results (use --strict to make this fatal)[/]"
+            )
+    return 0
