@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scine_eval.aggregation import Bootstrap, SampleScore, score_tasks
-from scine_eval.cache import JudgementCache
-from scine_eval.components import arguments_for, instantiate, parse_arg_string
+from scine_eval.components import resolve
 from scine_eval.contracts.judge import JudgeItem, Judgement, item_key, judge_registry
 from scine_eval.contracts.model import SEED_RECIPE, GenerationRequest, ModelAdapter, model_registry
 from scine_eval.distributed import from_environment
@@ -27,9 +26,9 @@ from scine_eval.plan import Context, Plan, Sample
 from scine_eval.progress import progress_bar
 from scine_eval.results import RunOutput, build_results, safe_name, write_outputs
 from scine_eval.store import VideoRecord, VideoStore
-from scine_eval.suite import Prompt, Question, load_suite
-from scine_eval.tasks import Task, TaskIndex
-from scine_eval.taxonomy import Taxonomy, load_taxonomy
+from scine_eval.suite import Prompt, Question
+from scine_eval.tasks import Task
+from scine_eval.taxonomy import Taxonomy
 from scine_eval.video import probe, sha256_file
 
 log = logging.getLogger("scine_eval")
@@ -56,23 +55,18 @@ def evaluate(config: RunConfig | None = None, **overrides: Any) -> RunOutput:
 
 def prepare(config: RunConfig) -> Context:
     """Resolves names and files, and checks the output folder, before any expensive work."""
-    taxonomy = load_taxonomy(config.taxonomy)
-    index = TaskIndex(taxonomy, include_paths=config.include_path)
+    taxonomy = config.load_taxonomy()
+    index = config.task_index(taxonomy)
     selected = index.select(config.tasks)
-    suite = load_suite(config.suite, taxonomy)
-    # Every name, argument string and option is checked before either class is built: building one may
-    # load model weights, and a typo in --judge must not cost a model load.
-    model_cls = model_registry.get(config.model)
-    judge_cls = judge_registry.get(config.judge)
-    model_args = parse_arg_string(config.model_args)
-    judge_args = arguments_for(judge_registry, config.judge, config.judge_args)
-    if config.videos_per_prompt < 1:
-        raise ConfigError(f"videos_per_prompt must be at least 1, got {config.videos_per_prompt}")
-    model = instantiate("model", config.model, model_cls, model_args)
-    judge_obj = instantiate("judge", config.judge, judge_cls, judge_args)
+    suite = config.load_suite(taxonomy)
+    # Every name, argument and option is checked before either class is built: building one may load
+    # model weights, and a typo in --judge must not cost a model load.
+    model_part = resolve(model_registry, config.model, config.model_args)
+    judge_part = resolve(judge_registry, config.judge, config.judge_args)
+    model = model_part.build()
+    judge_obj = judge_part.build()
     dist = from_environment()
     output_dir = _output_dir(config, model) if dist.is_main else None
-    cache_root = Path(config.cache_dir).expanduser()
     return Context(
         config=config,
         taxonomy=taxonomy,
@@ -83,8 +77,8 @@ def prepare(config: RunConfig) -> Context:
         model=model,
         judge=judge_obj,
         dist=dist,
-        store=VideoStore(cache_root / "videos"),
-        cache=JudgementCache(cache_root / "judgements.sqlite" if config.use_cache else None),
+        store=config.video_store(),
+        cache=config.judgement_cache(),
         output_dir=output_dir,
     )
 

@@ -185,7 +185,7 @@ def test_the_command_reads_a_config_file(kit, tmp_path, capsys):
         ({"annotations": None}, "--annotations"),
         ({"reference_tie": -1.0}, "reference_tie"),
         ({"rubric": "nope"}, "nope"),
-        ({"judges": ["probe:fps=0"]}, "judge 'probe:fps=0' could not be built"),
+        ({"judges": ["probe:fps=0"]}, "judge 'probe:fps=0': fps=0 is not valid"),  # checked before building
         ({"judges": ["probe:colour=1"]}, "takes no argument 'colour'"),
     ],
 )
@@ -209,7 +209,9 @@ def test_judge_specs_split_at_the_first_key():
     assert parse_judge_spec("qwen2.5-vl-7b").args == {"pretrained": "Qwen/Qwen2.5-VL-7B-Instruct"}
     spec = parse_judge_spec(f"{SLOW_JUDGE}:log=/tmp/x:y,score=2")
     assert (spec.name, spec.args) == (SLOW_JUDGE, {"log": "/tmp/x:y", "score": 2})
-    assert parse_judge_spec(SLOW_JUDGE).name == SLOW_JUDGE
+    assert parse_judge_spec(f"{SLOW_JUDGE}:log=/tmp/x").name == SLOW_JUDGE
+    with pytest.raises(ConfigError, match="needs the argument 'log'"):  # checked before anything is built
+        parse_judge_spec(SLOW_JUDGE)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from scine_eval.cli import main
+from scine_eval.errors import ConfigError
 from scine_eval.contracts.judge import Judgement
 from scine_eval.judge_eval.check import JudgeCheckConfig, judge_check, outcome, plan_cases
 from scine_eval.judges.probe import ProbeJudge
@@ -79,5 +80,5 @@ def test_renders_are_reused_between_runs(tmp_path):
 
 
 def test_pairs_must_be_positive(tmp_path):
-    with pytest.raises(ValueError, match="pairs"):
+    with pytest.raises(ConfigError, match="pairs"):
         judge_check(config(tmp_path, pairs=0))

@@ -26,16 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from scine_eval.cache import JudgementCache
-from scine_eval.components import arguments_for, instantiate
+from scine_eval.components import Component, resolve
 from scine_eval.contracts.judge import Judge, JudgeItem, Judgement, judge_registry
 from scine_eval.errors import ConfigError, MissingDependencyError
 from scine_eval.judge_eval.agreement import Rated, agreement_report, icc_from_long
 from scine_eval.judge_eval.preferences import RatedVideo, load_rated_videos
 from scine_eval.judge_loop import judge_items
-from scine_eval.options import default_cache_dir
+from scine_eval.options import CacheOptions, DataOptions
 from scine_eval.results import write_json
-from scine_eval.suite import Suite, load_suite
-from scine_eval.taxonomy import Taxonomy, load_taxonomy
+from scine_eval.suite import Suite
+from scine_eval.taxonomy import Taxonomy
 from scine_eval.video import sha256_file
 
 log = logging.getLogger("scine_eval")
@@ -48,7 +48,7 @@ _RATER_SEPARATOR = "\x1f"
 
 
 @dataclass
-class AblateConfig:
+class AblateConfig(DataOptions, CacheOptions):
     """Compare several judges with one reference on the same expert-rated items.
 
     Each judge scores every (video, question) of the annotations it covers; pairwise accuracy, accuracy
@@ -72,10 +72,7 @@ class AblateConfig:
         rubric: The rubric id VLM judges are asked with (``scine-1-5``: the paper's 1-5 rating request).
         suite: The prompt suite the annotations' question ids belong to: a bundled name, a local folder, or a
             Hub dataset id.
-        taxonomy: Taxonomy YAML file (default: the bundled one).
         output_path: Folder for ``ablation.json`` and ``ablation.png``; empty to skip writing.
-        cache_dir: Where the judgement cache lives (shared with runs and judge-check).
-        use_cache: Reuse and store judgements in the cache (a rerun then judges only what is missing).
     """
 
     annotations: str | None = None
@@ -87,28 +84,14 @@ class AblateConfig:
     bootstrap_iters: int = 1000
     seed: int = 0
     rubric: str = "scine-1-5"
-    suite: str | None = None
-    taxonomy: str | None = None
     output_path: str | None = "results/ablate"
-    cache_dir: str = field(default_factory=default_cache_dir)
-    use_cache: bool = True
-
-
-@dataclass(frozen=True)
-class JudgeSpec:
-    """One ``NAME[:key=value,...]`` from ``--judges``: its label, registered name and arguments."""
-
-    label: str
-    name: str
-    args: dict[str, Any]
-    cls: type[Judge]
 
 
 # A ":" starts the arguments only when "key=" follows; otherwise it belongs to the name ("module:Class").
 _ARGS_START = re.compile(r"\s*(?:[A-Za-z_]\w*\s*=|$)")
 
 
-def parse_judge_spec(text: str, where: str = "judges") -> JudgeSpec:
+def parse_judge_spec(text: str, where: str = "judges") -> Component[Judge]:
     """Splits ``NAME`` or ``NAME:key=value,...`` and resolves the judge class and its arguments.
 
     The name may itself hold a colon (``mypkg.judges:MyJudge:threshold=2``): the arguments start at the
@@ -122,14 +105,13 @@ def parse_judge_spec(text: str, where: str = "judges") -> JudgeSpec:
             break
     if not name:
         raise ConfigError(f"{label!r} names no judge; write NAME or NAME:key=value,key=value", where=where)
-    cls = judge_registry.get(name)
-    return JudgeSpec(label=label, name=name, args=arguments_for(judge_registry, name, arg_text), cls=cls)
+    return resolve(judge_registry, name, arg_text, label=label)
 
 
-def build_judge(spec: JudgeSpec) -> Judge:
+def build_judge(spec: Component[Judge]) -> Judge:
     """Builds a judge; a failure is a :class:`ConfigError` naming the ``--judges`` entry."""
     try:
-        return instantiate("judge", spec.name, spec.cls, spec.args)
+        return spec.build()
     except MissingDependencyError:
         raise  # already names the install command
     except Exception as error:
@@ -151,14 +133,13 @@ def ablate(config: AblateConfig) -> dict[str, Any]:
     """
     started = time.time()
     specs, reference_spec = _check(config)
-    taxonomy = load_taxonomy(config.taxonomy)
-    suite = load_suite(config.suite, taxonomy)
+    taxonomy = config.load_taxonomy()
+    suite = config.load_suite(taxonomy)
     rated = load_rated_videos(config.annotations, suite, videos_root=config.videos_root, min_raters=config.min_raters)
     if not rated:
         raise ConfigError(f"no rated item has at least min_raters={config.min_raters} raters", path=config.annotations)
     items = _items(rated, suite, taxonomy, config.rubric)
-    cache_root = Path(config.cache_dir).expanduser()
-    cache = JudgementCache(cache_root / "judgements.sqlite" if config.use_cache else None)
+    cache = config.judgement_cache()
     questions = {q.id: q for q in suite.questions}
     node_of = {r.question_id: questions[r.question_id].node_id for r in rated}
     pillar_of = {q: taxonomy[node].pillar for q, node in node_of.items()}
@@ -219,7 +200,7 @@ def write_ablation(report: Mapping[str, Any], output_dir: str | Path) -> dict[st
 # -- checks and items -------------------------------------------------------------------------------------
 
 
-def _check(config: AblateConfig) -> tuple[list[JudgeSpec], JudgeSpec | None]:
+def _check(config: AblateConfig) -> tuple[list[Component[Judge]], Component[Judge] | None]:
     """Checks every option and resolves every judge name before anything is loaded or built."""
     if not config.annotations:
         raise ConfigError(
@@ -265,7 +246,9 @@ def _items(rated: Sequence[RatedVideo], suite: Suite, taxonomy: Taxonomy, rubric
     return items
 
 
-def _run(spec: JudgeSpec, items: Sequence[JudgeItem], cache: JudgementCache) -> tuple[list[float], dict[str, Any]]:
+def _run(
+    spec: Component[Judge], items: Sequence[JudgeItem], cache: JudgementCache
+) -> tuple[list[float], dict[str, Any]]:
     """Builds one judge, scores the items it covers, closes it: a score per item (NaN: none) and its entry."""
     judge = build_judge(spec)
     try:

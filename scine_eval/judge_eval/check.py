@@ -17,21 +17,20 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from scine_eval.cache import JudgementCache
-from scine_eval.components import arguments_for, instantiate
-from scine_eval.contracts.judge import Judge, JudgeItem, Judgement, is_crash, judge_registry, score_safely
-from scine_eval.options import default_cache_dir
+from scine_eval.components import resolve
+from scine_eval.contracts.judge import Judge, JudgeItem, Judgement, judge_registry
+from scine_eval.errors import ConfigError
+from scine_eval.judge_loop import judge_items
+from scine_eval.options import CacheOptions, TaxonomyOptions
 from scine_eval.progress import progress_bar
 from scine_eval.stimuli import Stimulus, resolve_controls
 from scine_eval.stimuli.clips import Controls, StimulusCache
 from scine_eval.stimuli.controls import CONTROLS
 from scine_eval.stimuli.render import RENDERER_VERSION
 from scine_eval.suite import Prompt, Question
-from scine_eval.tasks import TaskIndex
-from scine_eval.taxonomy import Node, load_taxonomy
+from scine_eval.taxonomy import Node
 
 NEUTRAL: Controls = ()
 
@@ -63,7 +62,7 @@ VIOLATIONS: dict[str, dict[str, list[Controls]]] = {
 
 
 @dataclass
-class JudgeCheckConfig:
+class JudgeCheckConfig(TaxonomyOptions, CacheOptions):
     """Check a judge on rendered stimuli whose truth is known.
 
     Per node, how often the judge scores a clip that follows the control above a matched clip that violates it.
@@ -72,8 +71,6 @@ class JudgeCheckConfig:
         judge: Judge name (``scine-eval judges`` lists them) or ``module:Class``.
         judge_args: Judge arguments as ``k=v,k2=v2``.
         tasks: Task names or globs whose leaves to check (e.g. ``camera.*`` ``lighting.*``).
-        taxonomy: Taxonomy YAML file (default: the bundled one).
-        include_path: Extra folders of task YAML files.
         pairs: Matched pairs per (leaf, value).
         seed: Base seed of the pairs' worlds (pair k uses seed + k for both of its clips).
         duration: Clip length in seconds.
@@ -81,15 +78,11 @@ class JudgeCheckConfig:
         size: Clip width and height in pixels.
         fail_under: Exit with status 1 if any checked node's accuracy is below this (0 disables).
         output_path: Folder for the JSON report (``judge_check_<judge>_<time>.json``); empty to skip writing.
-        cache_dir: Where rendered stimuli and cached judgements live.
-        use_cache: Reuse cached judgements.
     """
 
     judge: str = "probe"
     judge_args: str | dict[str, Any] = ""
     tasks: list[str] = field(default_factory=lambda: ["camera.*", "lighting.*"])
-    taxonomy: str | None = None
-    include_path: list[str] = field(default_factory=list)
     pairs: int = 20
     seed: int = 0
     duration: float = 5.0
@@ -97,8 +90,14 @@ class JudgeCheckConfig:
     size: int = 256
     fail_under: float = 0.0
     output_path: str | None = "results"
-    cache_dir: str = field(default_factory=default_cache_dir)
-    use_cache: bool = True
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Options checked before any rendering (again by :func:`judge_check`: fields may be set later)."""
+        if self.pairs < 1:
+            raise ConfigError(f"--pairs {self.pairs!r} is not valid: it must be a whole number >= 1")
 
 
 @dataclass(frozen=True)
@@ -150,8 +149,8 @@ def outcome(compliant: Judgement, violating: Judgement) -> str:
 
 def plan_cases(config: JudgeCheckConfig, judge: Judge) -> tuple[list[Case], dict[str, Any]]:
     """The cases to check, and what was left out (nodes the judge does not cover, values it cannot render)."""
-    taxonomy = load_taxonomy(config.taxonomy)
-    index = TaskIndex(taxonomy, include_paths=config.include_path)
+    taxonomy = config.load_taxonomy()
+    index = config.task_index(taxonomy)
     tasks = index.closure(index.select(config.tasks))
     rubrics: dict[str, str] = {}
     for task in tasks.values():
@@ -188,56 +187,64 @@ def violators(node: Node, value: str, drawable: Sequence[str]) -> tuple[Controls
     return tuple(kept)
 
 
+@dataclass(frozen=True)
+class Pair:
+    """One matched pair of a case: the compliant and the violating clip, asked the same question."""
+
+    case: Case
+    seed: int
+    violator: Controls
+    compliant: JudgeItem
+    violating: JudgeItem
+
+
 def judge_check(config: JudgeCheckConfig) -> dict[str, Any]:
-    """Runs the check and returns the report (also written as JSON when ``output_path`` is set)."""
-    if config.pairs < 1:
-        raise ValueError(f"pairs must be at least 1, got {config.pairs}")
+    """Runs the check and returns the report (also written as JSON when ``output_path`` is set).
+
+    Every clip is rendered first (cached on disk), then all pairs are judged through the same cached,
+    batched loop as a run (:func:`scine_eval.judge_loop.judge_items`), so a VLM judge batches and prefetches.
+    """
     started = time.time()
-    judge_cls = judge_registry.get(config.judge)
-    judge_args = arguments_for(judge_registry, config.judge, config.judge_args)
-    judge = instantiate("judge", config.judge, judge_cls, judge_args)
+    config.check()
+    judge = resolve(judge_registry, config.judge, config.judge_args).build()
     cases, skipped = plan_cases(config, judge)
-    cache_root = Path(config.cache_dir).expanduser()
     base = Stimulus(duration=config.duration, fps=config.fps, size=config.size)
-    stimuli = StimulusCache(cache_root / "stimuli", base)
-    cache = JudgementCache(cache_root / "judgements.sqlite" if config.use_cache else None)
+    pairs = render_pairs(cases, config, StimulusCache(config.stimuli_dir, base))
+    items: dict[str, dict[str, JudgeItem]] = {}
+    for pair in pairs:
+        for item in (pair.compliant, pair.violating):
+            items.setdefault(item.video_sha256, {})[item.key] = item
+    judged = judge_items(judge, config.judgement_cache(), items, label="judge-check")
+    judge.close()
     tallies: dict[str, dict[str, Tally]] = {}
     pairs_log = []
-    with progress_bar("judge-check", len(cases) * config.pairs) as advance:
+    for pair in pairs:
+        compliant, violating = (judged[(it.video_sha256, it.key)] for it in (pair.compliant, pair.violating))
+        result = outcome(compliant, violating)
+        tallies.setdefault(pair.case.node.id, {}).setdefault(pair.case.value, Tally()).add(result)
+        pairs_log.append({"node": pair.case.node.id, "value": pair.case.value, "seed": pair.seed,
+                          "violator": [list(c) for c in pair.violator], "outcome": result,
+                          "compliant": _brief(compliant), "violating": _brief(violating)})  # fmt: skip
+    return _report(config, judge, tallies, skipped, pairs_log, started)
+
+
+def render_pairs(cases: Sequence[Case], config: JudgeCheckConfig, stimuli: StimulusCache) -> list[Pair]:
+    """``config.pairs`` matched pairs per case (fewer when it has no violator), rendered on first use."""
+    pairs = []
+    with progress_bar("render", len(cases) * config.pairs, unit="pairs") as advance:
         for case in cases:
-            tally = tallies.setdefault(case.node.id, {}).setdefault(case.value, Tally())
             prompt = Prompt(id=f"judge-check/{case.node.id}/{case.value}", suite="visuals",
                             text=f"A shot whose {case.node.name.lower()} is {case.value}.")  # fmt: skip
             question = Question(id=f"{prompt.id}:q", prompt_id=prompt.id, node_id=case.node.id, value=case.value,
                                 text=case.node.question_for(case.value))  # fmt: skip
-            for k in range(config.pairs):
-                violator = case.violators[k % len(case.violators)] if case.violators else None
-                if violator is None:
-                    break
+            for k in range(config.pairs if case.violators else 0):
+                violator = case.violators[k % len(case.violators)]
                 seed = config.seed + k
                 both = [stimuli.clip(controls, seed) for controls in (case.controls, violator)]
                 items = [JudgeItem(path, sha, seed, prompt, question, case.node, case.rubric) for path, sha in both]
-                compliant, violating = _judge(judge, cache, items)
-                result = outcome(compliant, violating)
-                tally.add(result)
-                pairs_log.append({"node": case.node.id, "value": case.value, "seed": seed,
-                                  "violator": [list(c) for c in violator], "outcome": result,
-                                  "compliant": _brief(compliant), "violating": _brief(violating)})  # fmt: skip
+                pairs.append(Pair(case, seed, violator, *items))
                 advance(1)
-    judge.close()
-    return _report(config, judge, tallies, skipped, pairs_log, started)
-
-
-def _judge(judge: Judge, cache: JudgementCache, items: list[JudgeItem]) -> list[Judgement]:
-    fp = judge.fingerprint
-    keys = [(it.video_sha256, it.key) for it in items]
-    done = cache.get_many(fp, keys)
-    todo = [it for it, key in zip(items, keys, strict=True) if key not in done]
-    if todo:
-        fresh = list(zip(todo, score_safely(judge, todo), strict=True))
-        cache.put_many(fp, [(it.video_sha256, it.key, j) for it, j in fresh if not is_crash(j)])
-        done.update({(it.video_sha256, it.key): j for it, j in fresh})
-    return [done[key] for key in keys]
+    return pairs
 
 
 def _brief(judgement: Judgement) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from scine_eval.contracts.arguments import PositiveInt
 from scine_eval.contracts.judge import SCALE, Judge, JudgeItem, Judgement, register_judge
 from scine_eval.errors import ConfigError
 from scine_eval.fingerprint import fingerprint
@@ -33,7 +34,7 @@ class HumanAnnotations(Judge):
         min_raters: items with fewer ratings abstain.
     """
 
-    def __init__(self, annotations: str, split: str = "test", min_raters: int = 1):
+    def __init__(self, annotations: str, split: str = "test", min_raters: PositiveInt = 1):
         if min_raters < 1:
             raise ConfigError(f"min_raters must be at least 1, got {min_raters}")
         self.source = annotations

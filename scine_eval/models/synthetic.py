@@ -11,12 +11,17 @@ never faked. Deterministic: the same prompt, seed and arguments give the same pi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le, MultipleOf
+
+from scine_eval.contracts.arguments import PositiveFloat, PositiveInt
 from scine_eval.contracts.model import GeneratedVideo, GenerationRequest, ModelAdapter, register_model
 from scine_eval.stimuli import Stimulus, resolve_controls
 from scine_eval.stimuli.clips import write_clip
 from scine_eval.stimuli.render import RENDERER_VERSION, clip_seed
+
+X264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"]
 
 
 @register_model("synthetic")
@@ -35,8 +40,15 @@ class SyntheticRenderer(ModelAdapter):
 
     uses_controls = True
 
-    def __init__(self, follow_prompt: bool = True, duration: float = 5.0, fps: int = 12, size: int = 256,
-                 crf: int = 18, preset: str = "veryfast"):  # fmt: skip
+    def __init__(
+        self,
+        follow_prompt: bool = True,
+        duration: PositiveFloat = 5.0,
+        fps: PositiveInt = 12,
+        size: Annotated[int, Ge(64), MultipleOf(2)] = 256,
+        crf: Annotated[int, Ge(0), Le(51)] = 18,
+        preset: X264Preset = "veryfast",
+    ):
         self.follow_prompt = follow_prompt
         self.base = Stimulus(duration=duration, fps=fps, size=size)  # validates the values
         self.crf, self.preset = crf, preset
