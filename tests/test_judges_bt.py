@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
 from scine_eval import evaluate  # noqa: E402
+from scine_eval.components import instantiate  # noqa: E402
 from scine_eval.contracts.judge import JudgeItem  # noqa: E402
 from scine_eval.errors import ConfigError  # noqa: E402
 from scine_eval.judges import judge_registry  # noqa: E402
@@ -21,7 +22,8 @@ from scine_eval.video import sha256_file  # noqa: E402
 
 @pytest.fixture(scope="module")
 def judge_cls():
-    return judge_registry.get("bt")
+    """Builds the judge from flat arguments the way ``--judge_args`` does (grouped options included)."""
+    return lambda **args: instantiate("judge", "bt", judge_registry.get("bt"), args)
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from scine_eval import evaluate  # noqa: E402
+from scine_eval.components import instantiate  # noqa: E402
 from scine_eval.contracts.judge import JudgeItem  # noqa: E402
 from scine_eval.errors import ConfigError, MissingDependencyError  # noqa: E402
 from scine_eval.judges import judge_registry  # noqa: E402
@@ -23,7 +24,8 @@ QUESTIONS_PER_VIDEO = 3
 
 @pytest.fixture(scope="module")
 def judge_cls():
-    return judge_registry.get("qwen2.5-vl")
+    """Builds the judge from flat arguments the way ``--judge_args`` does (grouped options included)."""
+    return lambda **args: instantiate("judge", "qwen2.5-vl", judge_registry.get("qwen2.5-vl"), args)
 
 
 def _items(videos, suite, taxonomy, n_videos=2, per_video=QUESTIONS_PER_VIDEO):

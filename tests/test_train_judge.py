@@ -15,6 +15,7 @@ pytest.importorskip("peft")
 
 from scine_eval.bt.config import TrainConfig  # noqa: E402
 from scine_eval.cli import main  # noqa: E402
+from scine_eval.components import instantiate  # noqa: E402
 from scine_eval.errors import ConfigError  # noqa: E402
 from tests.helpers import REPO, free_port, subprocess_env  # noqa: E402
 
@@ -145,7 +146,8 @@ def test_qlora_trains_over_a_4bit_base_and_the_judge_loads_it(tmp_path, bt_split
     scorer, report = train(config, bt_split.train[:4], bt_split.validation[:2])
     layer = scorer.loaded.model.model.language_model.layers[0].self_attn.q_proj
     assert type(layer.base_layer).__name__ == "Linear4bit" and report["finished"]
-    judge = judge_registry.get("bt")(pretrained=str(tmp_path / "qlora"), load_in="4bit")
+    args = {"pretrained": str(tmp_path / "qlora"), "load_in": "4bit"}
+    judge = instantiate("judge", "bt", judge_registry.get("bt"), args)
     pair = bt_split.validation[0]
     prompt = Prompt(id="p", suite="visuals", text=pair.prompt)
     question = Question(id="p:q", prompt_id="p", node_id="lighting.color_temperature", value="warm", text=pair.question)

@@ -46,7 +46,7 @@ class Scorer(torch.nn.Module):
     def create(cls, options: LoadOptions, config: ScorerConfig, lora: dict[str, Any]) -> Scorer:
         """A fresh scorer: base loaded, LoRA attached to the language model, head initialised."""
         require_training_stack()
-        return cls.attach(load_vlm(options), config, lora, quantised=bool(options.load_in))
+        return cls.attach(load_vlm(options), config, lora, quantised=bool(options.runtime.load_in))
 
     @classmethod
     def attach(cls, loaded: LoadedVLM, config: ScorerConfig, lora: dict[str, Any], quantised: bool = False) -> Scorer:

@@ -36,7 +36,7 @@ from scine_eval.errors import ConfigError
 from scine_eval.fingerprint import fingerprint
 from scine_eval.progress import progress_bar
 from scine_eval.vlm.engine import EncodedVideo, Query
-from scine_eval.vlm.loading import LoadOptions
+from scine_eval.vlm.loading import LoadOptions, RuntimeOptions
 from scine_eval.vlm.spec import InputSpec
 
 __all__ = ["calibrate", "train", "validation_accuracy", "validation_scores"]
@@ -64,7 +64,7 @@ def train(
     output_dir = Path(config.output_dir)
     torch.manual_seed(config.seed)
     spec = InputSpec(fps=config.fps, max_pixels=config.max_pixels, max_frames=config.max_frames)
-    options = LoadOptions(config.base, config.revision, dtype=config.dtype, load_in=config.load_in)
+    options = LoadOptions(config.base, config.revision, RuntimeOptions(dtype=config.dtype, load_in=config.load_in))
     scorer = Scorer.create(
         options,
         ScorerConfig(base=config.base, revision=config.revision, input_spec=spec.to_dict()),

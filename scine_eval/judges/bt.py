@@ -19,8 +19,8 @@ from scine_eval.bt.config import HEAD_FILE, SCORER_CONFIG, ScorerConfig, require
 from scine_eval.contracts.judge import JudgeItem, Judgement, register_judge
 from scine_eval.fingerprint import fingerprint
 from scine_eval.video import sha256_file
-from scine_eval.vlm.loading import LoadOptions
-from scine_eval.vlm.video_judge import Asked, VideoLMJudge
+from scine_eval.vlm.loading import LoadOptions, RuntimeOptions
+from scine_eval.vlm.video_judge import Asked, Batching, VideoLMJudge
 
 ENGINE_VERSION = "1"
 """Bump when prompt assembly or scoring changes numbers for the same scorer folder."""
@@ -35,11 +35,9 @@ class BTJudge(VideoLMJudge):
         revision: the Hub revision of that repo.
         base: load this base checkpoint instead of the one the scorer config names (e.g. a local copy);
             its hidden size must match the head's.
-        dtype, device, device_map, attn_implementation, load_in, trust_remote_code: how to load the base
-            (see :class:`scine_eval.vlm.loading.LoadOptions`).
-        mode: ``batched`` (default), ``sequential`` (least memory) or ``independent`` (no prefix reuse).
-        suffix_batch: questions per forward against a video's cached prefix in ``batched`` mode.
-        videos_per_batch: videos handed over together.
+        load: precision, placement and quantisation of the base, given flat (``dtype=bfloat16``, ``load_in=4bit``...;
+            see :class:`scine_eval.vlm.loading.RuntimeOptions`).
+        batching: ``mode``, ``suffix_batch``, ``videos_per_batch`` (see :class:`scine_eval.vlm.video_judge.Batching`).
     """
 
     def __init__(
@@ -47,29 +45,13 @@ class BTJudge(VideoLMJudge):
         pretrained: str,
         revision: str | None = None,
         base: str | None = None,
-        dtype: str = "auto",
-        device: str = "auto",
-        device_map: str | None = None,
-        attn_implementation: str | None = None,
-        load_in: str | None = None,
-        trust_remote_code: bool = False,
-        mode: str = "batched",
-        suffix_batch: int = 8,
-        videos_per_batch: int = 2,
+        load: RuntimeOptions = RuntimeOptions(),
+        batching: Batching = Batching(),
     ):
-        self.set_batching(mode, suffix_batch, videos_per_batch)
+        self.set_batching(batching)
         self.folder = scorer_folder(pretrained, revision)
         config = ScorerConfig.load(self.folder)
-        self.options = LoadOptions(
-            base or config.base,
-            config.revision if base is None else None,
-            dtype,
-            device,
-            device_map,
-            attn_implementation,
-            load_in,
-            trust_remote_code,
-        )
+        self.options = LoadOptions(base or config.base, config.revision if base is None else None, load)
         require_training_stack()
         from scine_eval.bt.scorer import Scorer
 

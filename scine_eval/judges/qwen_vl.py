@@ -16,14 +16,15 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from scine_eval.contracts.arguments import PositiveInt
 from scine_eval.contracts.judge import JudgeItem, Judgement, judge_registry, register_judge
 from scine_eval.errors import ConfigError
 from scine_eval.vlm.engine import EncodedVideo, VideoLM
-from scine_eval.vlm.loading import LoadOptions, load_vlm
+from scine_eval.vlm.loading import LoadOptions, RuntimeOptions, load_vlm
 from scine_eval.vlm.presets import PRESETS
 from scine_eval.vlm.rubric import RUBRICS, Rubric, get_rubric
 from scine_eval.vlm.spec import InputSpec
-from scine_eval.vlm.video_judge import Asked, VideoLMJudge
+from scine_eval.vlm.video_judge import Asked, Batching, VideoLMJudge
 
 log = logging.getLogger("scine_eval")
 
@@ -36,13 +37,13 @@ class QwenVLJudge(VideoLMJudge):
     """Zero-shot Qwen2.5-VL: expected 1-5 rating from the answer-token probabilities, video encoded once.
 
     Args:
-        pretrained, revision, dtype, device, device_map, attn_implementation, load_in, trust_remote_code:
-            how to load the checkpoint (see :class:`scine_eval.vlm.loading.LoadOptions`).
-        fps, max_pixels, min_pixels, max_frames: the input spec (see :class:`scine_eval.vlm.spec.InputSpec`).
-        mode: ``batched`` (default), ``sequential`` (least memory) or ``independent`` (no prefix reuse).
-        suffix_batch: questions per forward against a video's cached prefix in ``batched`` mode.
-        videos_per_batch: videos handed over together; their prefixes run as one batch when their
-            lengths agree.
+        pretrained: a Hub id or a local Qwen2.5-VL checkpoint folder.
+        revision: the Hub branch, tag or commit (pin it for reproducibility).
+        load: precision, placement, attention kernel and quantisation, given flat (``dtype=bfloat16``,
+            ``load_in=4bit``...; see :class:`scine_eval.vlm.loading.RuntimeOptions`).
+        input_spec: what the model sees of a video, given flat (``fps``, ``max_pixels``, ``min_pixels``,
+            ``max_frames``; see :class:`scine_eval.vlm.spec.InputSpec`).
+        batching: ``mode``, ``suffix_batch``, ``videos_per_batch`` (see :class:`scine_eval.vlm.video_judge.Batching`).
         rationale: also generate a short free-text reason per question (slow: no prefix reuse).
         rationale_tokens: the most new tokens a rationale may take.
     """
@@ -51,27 +52,15 @@ class QwenVLJudge(VideoLMJudge):
         self,
         pretrained: str = PRESETS["qwen2.5-vl-7b"].repo_id,
         revision: str | None = None,
-        dtype: str = "auto",
-        device: str = "auto",
-        device_map: str | None = None,
-        attn_implementation: str | None = None,
-        load_in: str | None = None,
-        trust_remote_code: bool = False,
-        fps: float = 2.0,
-        max_pixels: int = InputSpec.max_pixels,
-        min_pixels: int = InputSpec.min_pixels,
-        max_frames: int | None = InputSpec.max_frames,
-        mode: str = "batched",
-        suffix_batch: int = 8,
-        videos_per_batch: int = 2,
+        load: RuntimeOptions = RuntimeOptions(),
+        input_spec: InputSpec = InputSpec(),
+        batching: Batching = Batching(),
         rationale: bool = False,
-        rationale_tokens: int = 128,
+        rationale_tokens: PositiveInt = 128,
     ):
-        self.set_batching(mode, suffix_batch, videos_per_batch)
-        self.options = LoadOptions(
-            str(pretrained), revision, dtype, device, device_map, attn_implementation, load_in, trust_remote_code
-        )
-        self.input_spec = InputSpec(fps=fps, max_pixels=max_pixels, min_pixels=min_pixels, max_frames=max_frames)
+        self.set_batching(batching)
+        self.options = LoadOptions(str(pretrained), revision, load)
+        self.input_spec = input_spec
         self.rationale, self.rationale_tokens = rationale, rationale_tokens
         self.loaded = load_vlm(self.options)
         self.lm = VideoLM(self.loaded, self.input_spec)

@@ -15,7 +15,7 @@ from typing import Any
 from scine_eval.compat import ensure_torchvision
 from scine_eval.errors import ConfigError, MissingDependencyError
 
-__all__ = ["LOAD_IN", "LoadOptions", "LoadedVLM", "load_vlm"]
+__all__ = ["LOAD_IN", "LoadOptions", "LoadedVLM", "RuntimeOptions", "load_vlm"]
 
 LOAD_IN = ("4bit", "8bit")
 """Quantised loading through bitsandbytes (``load_in=4bit|8bit``)."""
@@ -24,12 +24,10 @@ SUPPORTED_MODEL_TYPES = ("qwen2_5_vl",)
 
 
 @dataclass(frozen=True)
-class LoadOptions:
-    """How to load a checkpoint (what ``--judge_args`` passes).
+class RuntimeOptions:
+    """How to run a checkpoint: precision, placement, attention kernel, quantisation (``--judge_args`` fields).
 
     Attributes:
-        pretrained: a Hub id or a local checkpoint folder.
-        revision: a Hub branch, tag or commit (recorded in results; pin it for reproducibility).
         dtype: ``auto`` (bf16 on GPU, fp32 on CPU), ``bfloat16``, ``float16`` or ``float32``.
         device: ``auto`` (first CUDA device if any, else CPU), ``cpu``, ``cuda``, ``cuda:1``...
         device_map: passed to transformers for multi-GPU sharding (e.g. ``auto``); overrides ``device``.
@@ -38,8 +36,6 @@ class LoadOptions:
         trust_remote_code: run code shipped with the checkpoint; off unless asked.
     """
 
-    pretrained: str
-    revision: str | None = None
     dtype: str = "auto"
     device: str = "auto"
     device_map: str | None = None
@@ -56,6 +52,25 @@ class LoadOptions:
     def spec(self) -> dict[str, Any]:
         """What changes scores (``device`` placement does not, beyond dtype)."""
         return {k: v for k, v in asdict(self).items() if k not in ("device", "device_map")}
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """Which checkpoint to load, and how to run it.
+
+    Attributes:
+        pretrained: a Hub id or a local checkpoint folder.
+        revision: a Hub branch, tag or commit (recorded in results; pin it for reproducibility).
+        runtime: precision, placement and quantisation (:class:`RuntimeOptions`).
+    """
+
+    pretrained: str
+    revision: str | None = None
+    runtime: RuntimeOptions = RuntimeOptions()
+
+    def spec(self) -> dict[str, Any]:
+        """What changes scores: the checkpoint and the runtime's precision and kernels."""
+        return {"pretrained": self.pretrained, "revision": self.revision, **self.runtime.spec()}
 
 
 @dataclass
@@ -80,8 +95,8 @@ def load_vlm(options: LoadOptions) -> LoadedVLM:
         from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
     except ImportError as error:
         raise MissingDependencyError(error.name or "transformers", "llm") from None
-    source = _source(options.pretrained)
-    common = {"revision": options.revision, "trust_remote_code": options.trust_remote_code}
+    source, runtime = _source(options.pretrained), options.runtime
+    common = {"revision": options.revision, "trust_remote_code": runtime.trust_remote_code}
     try:
         config = AutoConfig.from_pretrained(source, **common)
     except (OSError, ValueError) as error:
@@ -109,27 +124,27 @@ def load_vlm(options: LoadOptions) -> LoadedVLM:
             "(check preprocessor_config.json / video_preprocessor_config.json in the checkpoint)"
         )
     cuda = torch.cuda.is_available()
-    if options.device.startswith("cuda") and not cuda:
-        raise ConfigError(f"device={options.device!r}, but torch sees no CUDA device here (use device=cpu or auto)")
-    dtype = options.dtype if options.dtype != "auto" else ("bfloat16" if cuda else "float32")
+    if runtime.device.startswith("cuda") and not cuda:
+        raise ConfigError(f"device={runtime.device!r}, but torch sees no CUDA device here (use device=cpu or auto)")
+    dtype = runtime.dtype if runtime.dtype != "auto" else ("bfloat16" if cuda else "float32")
     kwargs: dict[str, Any] = {**common, "dtype": getattr(torch, dtype)}
-    if options.attn_implementation:
-        kwargs["attn_implementation"] = options.attn_implementation
-    if options.load_in:
-        kwargs["quantization_config"] = _quantization(options.load_in, getattr(torch, dtype))
-    if options.device_map:
-        kwargs["device_map"] = options.device_map
-    elif options.load_in:
-        kwargs["device_map"] = _device(options.device, cuda)  # bitsandbytes quantises while placing
+    if runtime.attn_implementation:
+        kwargs["attn_implementation"] = runtime.attn_implementation
+    if runtime.load_in:
+        kwargs["quantization_config"] = _quantization(runtime.load_in, getattr(torch, dtype))
+    if runtime.device_map:
+        kwargs["device_map"] = runtime.device_map
+    elif runtime.load_in:
+        kwargs["device_map"] = _device(runtime.device, cuda)  # bitsandbytes quantises while placing
     try:
         model = AutoModelForImageTextToText.from_pretrained(source, **kwargs)
     except (OSError, ValueError, ImportError, RuntimeError, AssertionError, TypeError) as error:
-        what = f"with bitsandbytes load_in={options.load_in}" if options.load_in else f"in {dtype}"
+        what = f"with bitsandbytes load_in={runtime.load_in}" if runtime.load_in else f"in {dtype}"
         raise ConfigError(
             f"judge checkpoint {options.pretrained!r} failed to load {what}: {_one_line(error)}"
         ) from None
-    if not options.device_map and not options.load_in:
-        model = model.to(_device(options.device, cuda))
+    if not runtime.device_map and not runtime.load_in:
+        model = model.to(_device(runtime.device, cuda))
     model.eval()
     return LoadedVLM(model, processor, dtype)
 

@@ -12,8 +12,9 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
+from scine_eval.contracts.arguments import PositiveInt
 from scine_eval.contracts.judge import Judge, JudgeItem, Judgement
 from scine_eval.errors import ConfigError, VideoError
 from scine_eval.vlm.engine import MODES, ContextOverflowError, EncodedVideo, Query, VideoLM
@@ -21,7 +22,28 @@ from scine_eval.vlm.engine import MODES, ContextOverflowError, EncodedVideo, Que
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["Asked", "VideoLMJudge"]
+__all__ = ["Asked", "Batching", "VideoLMJudge"]
+
+
+@dataclass(frozen=True)
+class Batching:
+    """How a VLM judge batches (``--judge_args`` fields; none of them changes a score).
+
+    Attributes:
+        mode: ``batched`` (default), ``sequential`` (least memory) or ``independent`` (no prefix reuse).
+        suffix_batch: questions per forward against a video's cached prefix in ``batched`` mode.
+        videos_per_batch: videos handed over together; their prefixes run as one batch when their lengths agree.
+    """
+
+    mode: Literal["batched", "sequential", "independent"] = "batched"
+    suffix_batch: PositiveInt = 8
+    videos_per_batch: PositiveInt = 2
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"mode={self.mode!r}; valid modes are {', '.join(MODES)}")
+        if self.suffix_batch < 1 or self.videos_per_batch < 1:
+            raise ConfigError("suffix_batch and videos_per_batch must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -48,13 +70,10 @@ class VideoLMJudge(Judge):
     def read(self, states: torch.Tensor, asked: Sequence[Asked]) -> list[Judgement]:
         """Judgements from the ``(len(asked), hidden)`` last-token states, in order."""
 
-    def set_batching(self, mode: str, suffix_batch: int, videos_per_batch: int) -> None:
-        """Checks and keeps the prefix-reuse mode and batch sizes (errors name the judge)."""
-        if mode not in MODES:
-            raise ConfigError(f"judge {self.name}: mode={mode!r}; valid modes are {', '.join(MODES)}")
-        if suffix_batch < 1 or videos_per_batch < 1:
-            raise ConfigError(f"judge {self.name}: suffix_batch and videos_per_batch must be at least 1")
-        self.mode, self.suffix_batch, self.videos_per_batch = mode, suffix_batch, videos_per_batch
+    def set_batching(self, batching: Batching) -> None:
+        """Keeps the prefix-reuse mode and batch sizes (checked when ``batching`` was made)."""
+        self.mode, self.suffix_batch = batching.mode, batching.suffix_batch
+        self.videos_per_batch = batching.videos_per_batch
 
     def start_decoding(self) -> None:
         self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scine-eval-decode")
