@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +57,49 @@ def train(
     The report holds the pair counts, the steps, the first and last loss, the validation accuracy, the
     calibration, and the training throughput (pairs/s); it is also stored in the scorer config.
     """
-    import time
-
     if not train_pairs:
         raise ConfigError("no training pairs")
-    dist = dist or from_environment()
-    output_dir = Path(config.output_dir)
+    run = _setup(config, train_pairs, dist or from_environment())
+    scored = _loop(run, train_pairs, validation)
+    return _finish(run, train_pairs, validation, scored)
+
+
+@dataclass
+class _Run:
+    """One training run's moving parts: the scorer and its optimiser, the schedule, and the resumable state."""
+
+    config: TrainConfig
+    dist: Distributed
+    scorer: Scorer
+    clips: _ClipCache
+    optimizer: torch.optim.Optimizer
+    schedule: torch.optim.lr_scheduler.LambdaLR
+    trained: list[torch.nn.Parameter]
+    """Every parameter with a gradient (LoRA and head): summed across ranks each step."""
+    steps: int
+    per_step: int
+    steps_per_epoch: int
+    state: dict[str, Any]
+    """``run_id``, ``step``, ``history`` (losses), ``seconds`` and ``validation``: what a checkpoint stores."""
+    started: float = 0.0
+
+    @property
+    def last(self) -> int:
+        """Where this invocation stops: the end, or ``stop_after_steps`` to split a job across time slots."""
+        return min(self.steps, self.config.stop_after_steps or self.steps)
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    def checkpoint(self) -> None:
+        self.state["seconds"] = self.seconds()
+        if self.dist.is_main:
+            save_checkpoint(Path(self.config.output_dir), self.scorer, self.optimizer, self.state)
+        self.dist.barrier()
+
+
+def _setup(config: TrainConfig, train_pairs: Sequence[TrainingPair], dist: Distributed) -> _Run:
+    """Builds the scorer (base + LoRA + head), the optimiser and the schedule, and resumes a checkpoint."""
     torch.manual_seed(config.seed)
     spec = InputSpec(fps=config.fps, max_pixels=config.max_pixels, max_frames=config.max_frames)
     options = LoadOptions(config.base, config.revision, RuntimeOptions(dtype=config.dtype, load_in=config.load_in))
@@ -72,9 +110,7 @@ def train(
     )
     if config.gradient_checkpointing:
         scorer.enable_gradient_checkpointing()
-    clips = _ClipCache(scorer)
     lora_params = [p for p in scorer.peft_model.parameters() if p.requires_grad]
-    trained = lora_params + list(scorer.head.parameters())
     optimizer = torch.optim.AdamW(
         [{"params": lora_params}, {"params": scorer.head.parameters(), "lr": config.head_lr or config.lr * 10}],
         lr=config.lr,
@@ -92,70 +128,87 @@ def train(
     )
     state = {"run_id": run_id, "step": 0, "history": [], "seconds": 0.0, "validation": []}
     if config.resume:
-        state = load_checkpoint(output_dir, scorer, optimizer, run_id) or state
+        state = load_checkpoint(Path(config.output_dir), scorer, optimizer, run_id) or state
         schedule.last_epoch = state["step"]
-    step, history = state["step"], state["history"]
-    last = min(steps, config.stop_after_steps or steps)
-    started = time.perf_counter() - state["seconds"]
+    trained = lora_params + list(scorer.head.parameters())
+    run = _Run(config, dist, scorer, _ClipCache(scorer), optimizer, schedule, trained, steps, per_step,
+               steps_per_epoch, state)  # fmt: skip
+    run.started = time.perf_counter() - state["seconds"]
+    return run
 
-    def checkpoint() -> None:
-        state.update(step=step, history=history, seconds=time.perf_counter() - started)
-        if dist.is_main:
-            save_checkpoint(output_dir, scorer, optimizer, state)
-        dist.barrier()
 
-    scored: tuple[int, tuple[list[float], list[float]]] | None = None  # the latest validation scores, by step
+def _loop(
+    run: _Run, train_pairs: Sequence[TrainingPair], validation: Sequence[TrainingPair]
+) -> tuple[int, tuple[list[float], list[float]]] | None:
+    """Optimiser steps until :attr:`_Run.last`, validating per epoch (or ``eval_steps``) and checkpointing.
+
+    Returns the latest validation scores with the step they were taken at (``None`` if none were).
+    """
+    config, state = run.config, run.state
+    history = state["history"]
+    scored: tuple[int, tuple[list[float], list[float]]] | None = None
     orders: dict[int, list[TrainingPair]] = {}  # each epoch's order, a function of the seed (so resumable)
-    scorer.train()
-    with progress_bar("train", last, enabled=dist.is_main, unit="steps", completed=step) as advance:
-        while step < last:
-            epoch, offset = divmod(step, steps_per_epoch)
+    run.scorer.train()
+    with progress_bar("train", run.last, enabled=run.dist.is_main, unit="steps", completed=state["step"]) as advance:
+        while state["step"] < run.last:
+            epoch, offset = divmod(state["step"], run.steps_per_epoch)
             if epoch not in orders:
                 orders[epoch] = list(train_pairs)
                 random.Random(config.seed + epoch).shuffle(orders[epoch])
-            step_pairs = orders[epoch][offset * per_step : (offset + 1) * per_step]
-            loss = _step(config, scorer, clips, step_pairs, dist)
-            _all_reduce_sum(trained)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
+            step_pairs = orders[epoch][offset * run.per_step : (offset + 1) * run.per_step]
+            loss = _step(config, run.scorer, run.clips, step_pairs, run.dist)
+            _all_reduce_sum(run.trained)
+            run.optimizer.step()
+            run.schedule.step()
+            run.optimizer.zero_grad(set_to_none=True)
+            state["step"] = step = state["step"] + 1
             history.append(round(loss, 6))
             note = f"loss {sum(history[-20:]) / len(history[-20:]):.4f}"
-            end_of_epoch = step % steps_per_epoch == 0
+            end_of_epoch = step % run.steps_per_epoch == 0
             if validation and ((config.eval_steps and step % config.eval_steps == 0) or end_of_epoch):
-                scorer.eval()  # no dropout while measuring
-                scored = (step, validation_scores(clips, validation, dist))
+                run.scorer.eval()  # no dropout while measuring
+                scored = (step, validation_scores(run.clips, validation, run.dist))
                 state["validation"].append({"step": step, "accuracy": validation_accuracy(validation, *scored[1])})
-                scorer.train()
+                run.scorer.train()
             if state["validation"] and state["validation"][-1]["accuracy"] is not None:
                 note += f" · val acc {state['validation'][-1]['accuracy']:.3f}"
             advance(1, note)
-            if step % config.save_steps == 0 or step == last:
-                checkpoint()
-    scorer.eval()
-    seconds = time.perf_counter() - started
+            if step % config.save_steps == 0 or step == run.last:
+                run.checkpoint()
+    run.scorer.eval()
+    return scored
+
+
+def _finish(
+    run: _Run,
+    train_pairs: Sequence[TrainingPair],
+    validation: Sequence[TrainingPair],
+    scored: tuple[int, tuple[list[float], list[float]]] | None,
+) -> tuple[Scorer, dict[str, Any]]:
+    """The report; when every step is done, calibration on validation and the saved scorer folder."""
+    config, step, history = run.config, run.state["step"], run.state["history"]
+    seconds = run.seconds()
     report: dict[str, Any] = {
         "train_pairs": len(train_pairs),
         "validation_pairs": len(validation),
-        "steps": steps,
+        "steps": run.steps,
         "steps_done": step,
         "loss_first": history[0] if history else None,
         "loss_last": history[-1] if history else None,
         "seconds": round(seconds, 2),
-        "pairs_per_second": round(min(len(train_pairs) * config.epochs, step * per_step) / seconds, 3),
-        "validation_curve": state["validation"],
+        "pairs_per_second": round(min(len(train_pairs) * config.epochs, step * run.per_step) / seconds, 3),
+        "validation_curve": run.state["validation"],
     }
-    if step < steps:  # stopped early on purpose: the checkpoint is the product
-        return scorer, {**report, "finished": False}
+    if step < run.steps:  # stopped early on purpose: the checkpoint is the product
+        return run.scorer, {**report, "finished": False}
     if scored is None or scored[0] != step:  # the last step was not validated (or this run resumed after it)
-        scored = (step, validation_scores(clips, validation, dist))
-    report.update(calibrate(scorer, validation, *scored[1]), finished=True)
-    scorer.config.training = {**asdict(config), "report": report}
-    if dist.is_main:
-        scorer.save(output_dir)
-    dist.barrier()
-    return scorer, report
+        scored = (step, validation_scores(run.clips, validation, run.dist))
+    report.update(calibrate(run.scorer, validation, *scored[1]), finished=True)
+    run.scorer.config.training = {**asdict(config), "report": report}
+    if run.dist.is_main:
+        run.scorer.save(Path(config.output_dir))
+    run.dist.barrier()
+    return run.scorer, report
 
 
 def _step(
