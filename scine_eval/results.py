@@ -254,9 +254,36 @@ def write_outputs(output: RunOutput, folder: Path, log_samples: bool) -> dict[st
     return files
 
 
+_MAX_NAME_BYTES = 200
+"""Under the 255-byte limit of common file systems, leaving room for the ``_<time>.json`` of a result file."""
+_WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10))})
+
+
 def safe_name(name: str) -> str:
-    """``name`` as one file or folder name: characters other than letters, digits and ``-_.`` become ``__``."""
-    return "".join(c if c.isalnum() or c in "-_." else "__" for c in name)
+    """``name`` as exactly one harmless file or folder name, never a path.
+
+    Model, judge and exporter names come from users (``model_name=..``) and become folders under
+    ``--output_path``, so whatever they hold must not leave that folder or hide there:
+
+    * characters other than letters, digits and ``-_.`` (path separators, spaces, NUL ...) become ``__``;
+    * leading dots become ``_``, so ``..`` gives ``__``, ``.`` gives ``_`` and ``.x`` gives ``_x``
+      (never the parent, the folder itself, or a hidden file);
+    * an empty name gives ``_``; a Windows device name (``NUL``, ``com1.x`` ...) gets a ``_`` after it;
+    * a name over 200 bytes is cut and ends in a hash of the whole, so distinct long names stay distinct.
+
+    Ordinary names (``Wan-2.1_14B``) come back unchanged, so existing result folders keep their names.
+    """
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "__" for c in name)
+    stripped = cleaned.lstrip(".")
+    cleaned = "_" * (len(cleaned) - len(stripped)) + stripped or "_"
+    head, dot, rest = cleaned.partition(".")
+    if head.upper() in _WINDOWS_DEVICES:  # reserved with any extension too (``nul.txt``)
+        cleaned = f"{head}_{dot}{rest}"
+    if len(cleaned.encode("utf-8")) > _MAX_NAME_BYTES:
+        digest = fingerprint(name)[:12]
+        kept = cleaned.encode("utf-8")[: _MAX_NAME_BYTES - len(digest) - 1].decode("utf-8", errors="ignore")
+        cleaned = f"{kept}-{digest}"
+    return cleaned
 
 
 def write_json(path: Path, data: Any) -> Path:

@@ -13,9 +13,11 @@ can act on; no raw PyAV exception escapes :func:`probe` or :func:`decode`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
+import socket
 import stat
 import uuid
 from collections.abc import Iterator, Mapping
@@ -38,6 +40,7 @@ __all__ = [
     "sample_indices",
     "sha256_file",
     "write_video",
+    "writer_id",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -314,8 +317,9 @@ def write_video(
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Same folder (so os.replace is an atomic rename) and same extension (so FFmpeg picks the
-    # container from it); a fresh name lets FFmpeg create it with the normal permissions.
-    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp{target.suffix}")
+    # container from it); a fresh name lets FFmpeg create it with the normal permissions. The
+    # writer's id lets the video store remove it after a kill without touching a live writer's file.
+    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp.{writer_id()}{target.suffix}")
     try:
         with av.open(str(tmp), mode="w") as container:
             stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(100_000))
@@ -334,8 +338,31 @@ def write_video(
     return target
 
 
+def writer_id() -> str:
+    """``<machine>.<pid>`` of this process, for the names of its temporary files.
+
+    A later run reads it to tell a dead writer's leftovers from a live writer's file
+    (:meth:`scine_eval.store.VideoStore.remove_stale`). ``<machine>`` is 8 hex digits hashing the host
+    name and, on Linux, the process's pid namespace: two containers sharing a host name see different
+    pids, so their files must count as another machine's, whose pids cannot be checked. It is a short
+    hash, not the host name, because it goes into names that must stay under the 255-byte limit (the
+    store's partials are written through :func:`write_video`, so a temporary name holds it twice).
+    """
+    return f"{_machine_id()}.{os.getpid()}"
+
+
 # --------------------------------------------------------------------------------------------
 # internals
+
+
+@functools.cache
+def _machine_id() -> str:
+    """The part of :func:`writer_id` that is the same for every process that can see the others' pids."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")  # "pid:[4026531836]"
+    except OSError:  # not Linux, or /proc is not mounted: the host name alone
+        namespace = ""
+    return hashlib.sha256(f"{socket.gethostname()}\0{namespace}".encode()).hexdigest()[:8]
 
 
 def _plan(

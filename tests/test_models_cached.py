@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from scine_eval import evaluate
 from scine_eval.components import instantiate, parse_arg_string
 from scine_eval.contracts.model import GenerationRequest, model_registry
 from scine_eval.errors import ConfigError
 from scine_eval.models.cached import CachedVideos
+from scine_eval.results import safe_name
 
 
 def request(prompt_id: str = "p1", seed: int = 0) -> GenerationRequest:
@@ -81,11 +83,11 @@ def test_missing_video_is_an_error_on_that_request(folder):
     assert result.error == f"missing video: expected {folder.resolve() / 'p1-0.mp4'}"
 
 
-def test_a_folder_where_a_video_should_be_is_missing(folder):
-    """A directory at the expected path is not a video."""
+def test_a_folder_where_a_video_should_be_is_handed_on_not_missing(folder):
+    """A directory at the expected path is there, so it is not "missing": probing it says what it is."""
     (folder / "p1-0.mp4").mkdir()
     (result,) = CachedVideos(str(folder)).generate([request("p1", 0)])
-    assert result.path is None and "missing video" in result.error
+    assert result.path == folder.resolve() / "p1-0.mp4" and result.error is None
 
 
 def test_manifest_rows_override_the_convention(folder):
@@ -136,42 +138,110 @@ def test_manifest_path_listed_but_missing(folder):
 
 
 @pytest.mark.parametrize("bad", ["../x.mp4", "sub/../../x.mp4"])
-def test_manifest_path_escaping_the_folder(folder, bad):
-    """A relative manifest path that leaves the folder is rejected at construction with file and line."""
+def test_manifest_path_escaping_the_folder_fails_that_sample(folder, bad):
+    """A manifest path that leaves the folder fails its own sample, naming the row, the path and where it leads."""
     touch(folder.parent / "x.mp4")
+    good = touch(folder / "ok.mp4")
     path = manifest(
         folder, [{"prompt_id": "p0", "seed": 0, "path": "ok.mp4"}, {"prompt_id": "p1", "seed": 0, "path": bad}]
     )
-    with pytest.raises(
-        ConfigError,
-        match=rf"{re.escape(str(path))}: line 2: path {re.escape(repr(bad))} escapes the "
-        "video folder",
-    ):
-        CachedVideos(str(folder))
+    fine, escaping = CachedVideos(str(folder)).generate([request("p0"), request("p1")])
+    assert fine.path == good.resolve() and fine.error is None
+    assert escaping.path is None
+    assert escaping.error == (
+        f"{path}: line 2 (prompt 'p1' seed 0): path {bad!r} escapes the video folder {str(folder.resolve())!r}: "
+        f"it leads to {str(folder.parent.resolve() / 'x.mp4')!r}; a video must be a file inside the folder "
+        "(relative to it, or absolute within it)"
+    )
 
 
-def test_manifest_absolute_path_elsewhere(folder, tmp_path):
-    """An absolute manifest path outside the folder is rejected."""
+def test_manifest_absolute_path_elsewhere_fails_that_sample(folder, tmp_path):
+    """An absolute manifest path outside the folder fails that sample."""
     outside = touch(tmp_path / "other" / "v.mp4")
     manifest(folder, [{"prompt_id": "p1", "seed": 0, "path": str(outside)}])
-    with pytest.raises(ConfigError, match=r"manifest\.jsonl: line 1: path '.*other/v\.mp4' escapes the video folder"):
-        CachedVideos(str(folder))
+    (result,) = CachedVideos(str(folder)).generate([request("p1")])
+    assert result.path is None
+    assert re.search(r"manifest\.jsonl: line 1 \(prompt 'p1' seed 0\): path '.*other/v\.mp4' escapes the video folder",
+                     result.error)  # fmt: skip
+    with pytest.raises(ConfigError, match="escapes the video folder"):
+        CachedVideos(str(folder)).locate("p1", 0)
 
 
 def test_manifest_absolute_path_inside_is_fine(folder):
-    """An absolute path that points inside the folder is accepted."""
+    """An absolute path that points inside the folder is accepted (where a path leads matters, not its spelling)."""
     video = touch(folder / "v.mp4")
     manifest(folder, [{"prompt_id": "p1", "seed": 0, "path": str(video)}])
     assert CachedVideos(str(folder)).locate("p1", 0) == video.resolve()
 
 
-def test_symlink_out_of_the_folder_is_rejected(folder, tmp_path):
-    """A manifest path through a symlink that leaves the folder is rejected (paths are resolved first)."""
-    (tmp_path / "outside").mkdir()
+def test_symlinked_folder_out_of_the_folder_fails_that_sample(folder, tmp_path):
+    """A manifest path through a symlinked folder that leaves the folder fails that sample, saying so."""
+    touch(tmp_path / "outside" / "v.mp4")
     (folder / "link").symlink_to(tmp_path / "outside")
     manifest(folder, [{"prompt_id": "p1", "seed": 0, "path": "link/v.mp4"}])
-    with pytest.raises(ConfigError, match="escapes the video folder"):
-        CachedVideos(str(folder))
+    (result,) = CachedVideos(str(folder)).generate([request("p1")])
+    assert result.path is None
+    assert "path 'link/v.mp4' escapes the video folder" in result.error
+    assert f"it leads through a symlink to {str((tmp_path / 'outside' / 'v.mp4').resolve())!r}" in result.error
+
+
+def test_symlinked_file_out_of_the_folder_fails_that_sample(folder, tmp_path):
+    """A symlink named like a video, in the folder, that points outside fails that sample (manifest or pattern)."""
+    secret = touch(tmp_path / "secret.mp4")
+    (folder / "p1-0.mp4").symlink_to(secret)
+    (folder / "listed.mp4").symlink_to(secret)
+    manifest(folder, [{"prompt_id": "p2", "seed": 0, "path": "listed.mp4"}])
+    by_pattern, by_manifest = CachedVideos(str(folder)).generate([request("p1"), request("p2")])
+    assert by_pattern.path is None and "model_args pattern: prompt 'p1': path 'p1-0.mp4' escapes" in by_pattern.error
+    assert by_manifest.path is None and "line 1 (prompt 'p2' seed 0): path 'listed.mp4' escapes" in by_manifest.error
+    assert "through a symlink" in by_pattern.error and "through a symlink" in by_manifest.error
+
+
+def test_symlink_inside_the_folder_is_fine(folder):
+    """A symlink that stays inside the folder is followed."""
+    video = touch(folder / "takes" / "best.mp4")
+    (folder / "p1-0.mp4").symlink_to(video)
+    (result,) = CachedVideos(str(folder)).generate([request("p1")])
+    assert result.path == video.resolve() and result.error is None
+
+
+def test_a_symlink_loop_fails_only_that_sample(folder):
+    """A symlink pointing at itself never raises out of ``generate``; the other requests are unaffected."""
+    (folder / "p1-0.mp4").symlink_to(folder / "p1-0.mp4")
+    video = touch(folder / "p2-0.mp4")
+    looping, fine = CachedVideos(str(folder)).generate([request("p1"), request("p2")])
+    assert fine.path == video.resolve()
+    # Python < 3.13 cannot resolve the loop (an error here); later versions hand it on and probing fails it.
+    assert (looping.path is None and "p1-0.mp4" in looping.error) or looping.path == folder.resolve() / "p1-0.mp4"
+
+
+def test_escaping_rows_fail_their_samples_and_the_run_goes_on(videos, tmp_path, suite):
+    """In a whole run, a row leading out of the folder and a directory are per-sample failures with their causes."""
+    static = [q for q in suite.questions if q.node_id == "camera.trajectory.static"]
+    escaping, directory = static[0].prompt_id, static[1].prompt_id
+    manifest(videos.root, [{"prompt_id": escaping, "seed": 0, "path": "../annotations.jsonl"}])
+    (videos.root / f"{directory}-0.mp4").unlink()
+    (videos.root / f"{directory}-0.mp4").mkdir()
+    output = evaluate(
+        model="cached",
+        model_args=videos.model_args(),
+        judge="human",
+        judge_args=videos.judge_args(),
+        tasks=["camera.trajectory.static"],
+        output_path=str(tmp_path / "out"),
+        cache_dir=str(tmp_path / "cache"),
+        bootstrap_iters=50,
+    )
+    record = output.results["videos"]
+    failures = {f["prompt_id"]: f for f in record["failures"]}
+    assert set(failures) == {escaping, directory}
+    assert failures[escaping]["path"] is None
+    expected = f"line 1 (prompt {escaping!r} seed 0): path '../annotations.jsonl' escapes the video folder"
+    assert expected in failures[escaping]["error"]
+    assert failures[directory]["error"] == "is a directory, not a video file"
+    assert failures[directory]["path"] == str((videos.root / f"{directory}-0.mp4").resolve())
+    assert (record["missing"], record["unusable"]) == (1, 1)
+    assert output.results["results"]["camera.trajectory.static"]["n_samples"] > 0
 
 
 def test_prompt_id_escaping_through_the_pattern(folder):
@@ -199,6 +269,7 @@ def test_pattern_with_an_unknown_placeholder(folder):
 @pytest.mark.parametrize(
     "line,message",
     [
+        ('{"prompt_id": "p1", "seed": 0, "path": null}', r"line 2: path None is not a string"),
         ('{"prompt_id": "p1", "seed": 0, "path": ', r"line 2: not JSON"),
         ('{"prompt_id": "p1", "path": "a.mp4"}', r"line 2: missing key 'seed' \(rows need prompt_id, seed, path\)"),
         ('{"seed": 0, "path": "a.mp4"}', r"line 2: missing key 'prompt_id'"),
@@ -272,6 +343,64 @@ def test_model_info_uses_model_name(folder):
     assert CachedVideos(str(folder)).model_info() == {"model_name": "wan-2.1", "model_sha": "", "model_dtype": ""}
     info = CachedVideos(str(folder), model_name="Wan 2.1 14B", revision="abc123").model_info()
     assert info == {"model_name": "Wan 2.1 14B", "model_sha": "abc123", "model_dtype": ""}
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("..", "__"),
+        (".", "_"),
+        ("", "_"),
+        ("...", "___"),
+        (".hidden", "_hidden"),
+        ("../../etc", "____..__etc"),
+        ("a/b", "a__b"),
+        ("a\\b", "a__b"),
+        ("/abs", "__abs"),
+        ("a\0b", "a__b"),
+        ("Wan 2.1", "Wan__2.1"),
+        ("Wan-2.1_14B", "Wan-2.1_14B"),
+        ("a..b", "a..b"),
+        ("nul", "nul_"),
+        ("COM1.txt", "COM1_.txt"),
+    ],
+)
+def test_safe_name_is_one_harmless_path_component(name, expected):
+    """Names become one folder name: no separators, never ``.``/``..``/empty/hidden; ordinary names unchanged."""
+    assert safe_name(name) == expected
+    assert Path(expected).name == expected and len(Path(expected).parts) == 1
+
+
+def test_safe_name_cuts_long_names_keeping_them_distinct():
+    """A name over 200 bytes is cut to 200 and ends in a hash of the whole name."""
+    first, second = safe_name("é" * 300 + "a"), safe_name("é" * 300 + "b")
+    assert first != second
+    assert len(first.encode()) <= 200 and len(second.encode()) <= 200
+    assert first.startswith("é" * 90)
+
+
+@pytest.mark.parametrize("name", ["..", "../escaped", "/tmp/abs", ".", "a/../../b"])
+def test_model_name_cannot_write_outside_the_output_path(videos, tmp_path, name):
+    """Whatever ``model_name`` holds, every file the run writes lands in one folder inside ``--output_path``."""
+    out = tmp_path / "nest" / "out"
+    output = evaluate(
+        model="cached",
+        model_args=f"{videos.model_args()},model_name={name}",
+        judge="human",
+        judge_args=videos.judge_args(),
+        tasks=["camera.trajectory.static"],
+        output_path=str(out),
+        cache_dir=str(tmp_path / "cache"),
+        bootstrap_iters=50,
+        log_samples=True,
+    )
+    assert output.results["config"]["model_name"] == name
+    written = {path.resolve() for path in output.files.values()}
+    assert written and {path.parent for path in written} == {(out / safe_name(name)).resolve()}
+    assert (out / safe_name(name)).resolve().parent == out.resolve()
+    outside = [p for p in (tmp_path / "nest").rglob("*") if p.is_file() and out.resolve() not in p.resolve().parents]
+    assert outside == []
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "nest" / "escaped").exists()
 
 
 # -- --model_args -----------------------------------------------------------------------------------

@@ -4,6 +4,9 @@ The run is a real ``python -m scine_eval`` subprocess, killed with SIGKILL (no c
 judged by :class:`tests.plugins.slow_judge.SlowJudge`, which sleeps per item and logs every item it
 judges. The evaluator commits the judgement cache once per video batch, so at most the batch in
 flight at the kill is lost and judged again.
+
+Generation killed mid-write leaves temporary videos in the store; the rerun removes them (the killed
+writers are child processes of tests/test_store.py that exit without cleaning up).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from scine_eval import evaluate
 from tests.plugins.slow_judge import read_log
+from tests.test_store import killed_writer
 
 REPO = Path(__file__).resolve().parents[1]
 TASK = "camera"
@@ -119,3 +124,22 @@ def test_a_killed_run_resumes_judging_only_what_is_missing(videos, tmp_path):
     assert resumed["n-samples"] == clean["n-samples"]
     assert resumed["task_hashes"] == clean["task_hashes"]
     assert resumed["results"][TASK]["n_samples"] == total
+
+
+def test_a_rerun_removes_the_temporary_videos_a_killed_run_left(tmp_path):
+    """Generation killed mid-write leaves temporary files in the store; the rerun removes them, keeps the videos."""
+    options = {"model_args": "duration=1,fps=4,size=64", "tasks": ["camera.trajectory.movement_2d"], "limit": 2}
+
+    def run() -> dict:
+        cache = str(tmp_path / "cache")
+        return evaluate(model="synthetic", judge="probe", cache_dir=cache, bootstrap_iters=50, **options).results
+
+    first = run()
+    [folder] = (tmp_path / "cache" / "videos").iterdir()
+    videos = sorted(folder.iterdir())
+    modes = ("killed-before-commit", "killed-in-encoder")
+    left = [path for mode in modes for path in killed_writer(folder, mode, tmp_path)]
+    second = run()
+    assert not any(path.exists() for path in left)
+    assert sorted(folder.iterdir()) == videos
+    assert second["results"] == first["results"]

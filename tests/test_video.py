@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import wave
 from pathlib import Path
 
@@ -113,6 +114,30 @@ def test_write_video_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown encoder 'no-such-codec'"):
         write_video(tmp_path / "bad.mp4", moving_square(4), fps=4, codec="no-such-codec")
     assert sorted(os.listdir(tmp_path)) == ["sub"]
+
+
+def test_write_video_temporary_names_its_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary file is hidden, beside the target, keeps its extension and names this process.
+
+    The writer's id is what lets the video store remove a killed writer's temporary without touching a
+    live one's (tests/test_store.py).
+    """
+    moved: list[tuple[str, str]] = []
+    real_replace = os.replace
+    monkeypatch.setattr(
+        video.os, "replace", lambda src, dst: (moved.append((str(src), str(dst))), real_replace(src, dst))
+    )
+    write_video(tmp_path / "out.mp4", moving_square(2), fps=4)
+    [(src, dst)] = moved
+    assert dst == str(tmp_path / "out.mp4") and Path(src).parent == tmp_path
+    assert re.fullmatch(rf"\.out\.[0-9a-f]{{12}}\.tmp\.{re.escape(video.writer_id())}\.mp4", Path(src).name)
+
+
+def test_writer_id_is_machine_and_pid() -> None:
+    """``<machine>.<pid>``: the machine part is a short hash (no dots, so the pid can be read back), then this pid."""
+    machine, _, pid = video.writer_id().rpartition(".")
+    assert re.fullmatch(r"[0-9a-f]{8}", machine)
+    assert int(pid) == os.getpid()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,6 +292,16 @@ def test_directory(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(VideoError, match=r"folder\.mp4: is a directory"):
         probe(folder)
+
+
+def test_directory_reached_through_a_symlink(tmp_path: Path) -> None:
+    """A symlink to a directory is "a directory" too, for probing and for hashing, never "does not exist"."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "link.mp4").symlink_to(tmp_path / "folder")
+    with pytest.raises(VideoError, match=r"link\.mp4: is a directory, not a video file"):
+        probe(tmp_path / "link.mp4")
+    with pytest.raises(VideoError, match=r"link\.mp4: is a directory, not a video file"):
+        sha256_file(tmp_path / "link.mp4")
 
 
 def test_empty_file(tmp_path: Path) -> None:
