@@ -54,7 +54,13 @@ class SyntheticRenderer(ModelAdapter):
         self.crf, self.preset = crf, preset
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[GeneratedVideo]:
-        return [self._one(request) for request in requests]
+        return [self._one_safely(request) for request in requests]
+
+    def _one_safely(self, request: GenerationRequest) -> GeneratedVideo:
+        try:
+            return self._one(request)
+        except (OSError, ValueError) as error:  # one unwritable path must not end the batch (the contract)
+            return GeneratedVideo(request, None, error=f"render failed: {type(error).__name__}: {error}")
 
     def _one(self, request: GenerationRequest) -> GeneratedVideo:
         resolution = resolve_controls(request.controls if self.follow_prompt else (), self.base)
