@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jsonargparse import ArgumentParser, Namespace
+from jsonargparse import ActionYesNo, ArgumentParser, Namespace
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
@@ -22,6 +22,7 @@ def taxonomy_parser() -> ArgumentParser:
     parser.add_argument("--format", choices=["tree", "json", "yaml"], default="tree", help="Output format.")
     parser.add_argument("--node", type=str, default=None, help="Print only the subtree under this node id.")
     return parser
+
 
 def taxonomy(namespace: Namespace) -> int:
     from scine_eval.taxonomy import dump_yaml, load_taxonomy
@@ -42,6 +43,7 @@ def taxonomy(namespace: Namespace) -> int:
     out.print(tree)
     return 0
 
+
 def _grow(parent: Tree, tax, node_id: str) -> None:
     node = tax[node_id]
     mark = " [magenta](reconstructed)[/]" if node.provenance == "reconstructed" else ""
@@ -53,12 +55,14 @@ def _grow(parent: Tree, tax, node_id: str) -> None:
     for child in node.children:
         _grow(branch, tax, child)
 
+
 def tasks_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="scine-eval tasks", description="List tasks with their question counts in the suite.")
     add_dataclass_arguments(parser, RunConfig, only=_DATA_OPTIONS)
     parser.add_argument("--pattern", type=str, default="*", help="Only tasks matching this glob, e.g. 'camera.*'.")
     parser.add_argument("--format", choices=["table", "json"], default="table", help="Output format.")
     return parser
+
 
 def tasks(namespace: Namespace) -> int:
     import fnmatch
@@ -90,6 +94,7 @@ def tasks(namespace: Namespace) -> int:
     out.print(table)
     return 0
 
+
 def validate_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="scine-eval validate",
@@ -97,6 +102,7 @@ def validate_parser() -> ArgumentParser:
     )
     add_dataclass_arguments(parser, RunConfig, only=(*_DATA_OPTIONS, "tasks"))
     return parser
+
 
 def validate(namespace: Namespace) -> int:
     index, suite = _load_data(namespace)
@@ -112,6 +118,7 @@ def validate(namespace: Namespace) -> int:
         out.print(f"[yellow]note[/] {len(empty)} selected leaves have no question in this suite: {', '.join(empty)}")
     return 0
 
+
 def _load_data(namespace: Namespace):
     from scine_eval.suite import load_suite
     from scine_eval.tasks import TaskIndex
@@ -119,6 +126,7 @@ def _load_data(namespace: Namespace):
 
     tax = load_taxonomy(namespace.taxonomy)
     return TaskIndex(tax, include_paths=namespace.include_path), load_suite(namespace.suite, tax)
+
 
 def registry_parser(kind: str) -> Callable[[], ArgumentParser]:
     def build() -> ArgumentParser:
@@ -128,19 +136,26 @@ def registry_parser(kind: str) -> Callable[[], ArgumentParser]:
 
     return build
 
+
 def models(namespace: Namespace) -> int:
     from scine_eval.contracts.model import model_registry
 
     return _list_registry(model_registry, namespace.format)
 
+
 def judges_parser() -> ArgumentParser:
     parser = registry_parser("judges")()
     parser.description = (
         "List the registered judges: what they cover, what they see of a video, and for model judges the "
-        "estimated GPU memory of each preset in bf16 / 8-bit / 4-bit (from the real architectures, no download)."
+        "estimated GPU memory of each preset in bf16 / 8-bit / 4-bit with --memory (from the real architectures, "
+        "no download; needs torch and transformers)."
+    )
+    parser.add_argument(
+        "--memory", action=ActionYesNo, default=False, help="Also estimate each preset's GPU memory (imports torch)."
     )
     parser.add_argument("--gpu_gib", type=float, default=80.0, help="GPU memory to check each estimate against.")
     return parser
+
 
 def judges(namespace: Namespace) -> int:
     from scine_eval.cli.tables import memory_table
@@ -151,7 +166,8 @@ def judges(namespace: Namespace) -> int:
     missing = ""
     for name, info in described.items():
         try:
-            memory[name] = info["memory"](gpu_gib=namespace.gpu_gib) if "memory" in info else []
+            wanted = namespace.memory and "memory" in info
+            memory[name] = info["memory"](gpu_gib=namespace.gpu_gib) if wanted else []
         except ImportError as error:  # the core install has no torch: list the judges anyway
             memory[name], missing = [], error.name or "torch"
     extra = {
@@ -171,11 +187,14 @@ def judges(namespace: Namespace) -> int:
     for name, rows in memory.items():
         if rows:
             out.print(memory_table(name, rows, namespace.gpu_gib))
+    if not namespace.memory and any("memory" in info for info in described.values()):
+        err_console.print("[dim]add --memory for each preset's estimated GPU memory in bf16 / 8-bit / 4-bit[/]")
     if missing:
         err_console.print(
             f"[yellow]note[/] memory estimates need {missing}: pip install -c constraints.txt 'scine-eval\\[llm]'"
         )
     return 0
+
 
 def _list_registry(registry, fmt: str, extra: dict[str, dict] | None = None) -> int:
     """One row per registered name; ``extra`` adds columns per name (lists are joined in the table)."""
