@@ -131,7 +131,19 @@ class TestHumanContract(JudgeContract):
         return _suite_items(videos, suite, taxonomy, n_videos=1, per_video=1, seed=99)[0]  # nobody rated seed 99
 
 
-class TestQwenVLContract(JudgeContract):
+class _ReadsSuiteVideos:
+    """Items: questions of the starter suite about the tiny test videos; the failing one's video is not a video."""
+
+    @pytest.fixture
+    def items(self, videos, suite, taxonomy):
+        return _suite_items(videos, suite, taxonomy)
+
+    @pytest.fixture
+    def failing_item(self, tmp_path, items):
+        return _with_video(items[0], _broken_video(tmp_path))
+
+
+class TestQwenVLContract(_ReadsSuiteVideos, JudgeContract):
     name = "qwen2.5-vl"
     score_options = {"fps": 1.0, "max_pixels": 28 * 28 * 8, "max_frames": 2, "dtype": "bfloat16", "rationale": True}
     neutral_options = {"mode": "sequential", "suffix_batch": 1, "videos_per_batch": 1, "device": "cpu"}
@@ -141,16 +153,8 @@ class TestQwenVLContract(JudgeContract):
     def base_args(self, tiny_qwen):
         return {"pretrained": str(tiny_qwen)}
 
-    @pytest.fixture
-    def items(self, videos, suite, taxonomy):
-        return _suite_items(videos, suite, taxonomy)
 
-    @pytest.fixture
-    def failing_item(self, tmp_path, items):
-        return _with_video(items[0], _broken_video(tmp_path))
-
-
-class TestBTContract(JudgeContract):
+class TestBTContract(_ReadsSuiteVideos, JudgeContract):
     name = "bt"
     score_options = {"dtype": "bfloat16"}
     neutral_options = {"mode": "independent", "suffix_batch": 1, "device": "cpu"}
@@ -159,14 +163,6 @@ class TestBTContract(JudgeContract):
     @pytest.fixture
     def base_args(self, bt_trained):
         return {"pretrained": str(bt_trained[0])}
-
-    @pytest.fixture
-    def items(self, videos, suite, taxonomy):
-        return _suite_items(videos, suite, taxonomy)
-
-    @pytest.fixture
-    def failing_item(self, tmp_path, items):
-        return _with_video(items[0], _broken_video(tmp_path))
 
 
 def test_every_registered_adapter_and_judge_has_a_contract_test():
