@@ -302,3 +302,13 @@ def test_build_command_maps_prompts_and_reports_skips(tmp_path, capsys):
     suite = load(str(tmp_path / "suite"), load_taxonomy())
     assert len(suite.prompts) == 2
     assert ("camera.trajectory.movement_2d", "pan left") in suite.controls("p00001")
+
+
+def test_mapping_quality_scores_a_part_on_the_whole_sets_leaves(mapper, taxonomy):
+    """A half of a split set is scored on the leaves the whole set labels, not only on its own."""
+    part = [GoldExample("a", "a close-up that pans left", (("camera.creative_intent.shot_size", "close-up"),))]
+    alone = mapping_quality(mapper, part, taxonomy)
+    assert alone["pillars"]["camera"]["predicted"] == 1 and alone["unscored"] == 1
+    scored = mapping_quality(mapper, part, taxonomy, {"camera.creative_intent.shot_size",
+                                                      "camera.trajectory.movement_2d"})  # fmt: skip
+    assert scored["pillars"]["camera"]["predicted"] == 2 and scored["pillars"]["camera"]["precision"] == 0.5

@@ -5,12 +5,14 @@
 * ``suite build --prompts FILE --output DIR``: any prompts, mapped to the taxonomy (lexicon or LLM mapper)
   and given one question per control.
 * ``suite stats [--suite S] [--compare S2]``: counts and diversity, as the paper reported them.
-* ``suite mapping --gold FILE``: a mapper's precision and recall per pillar against gold labels.
+* ``suite mapping [--gold FILE_OR_NAME]``: a mapper's precision and recall per pillar against gold labels (by
+  default both bundled held-out sets, the second also by its dev and untouched halves).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from jsonargparse import ArgumentParser, Namespace
 from rich.markup import escape
@@ -54,7 +56,12 @@ def suite_parser() -> ArgumentParser:
     commands.add_subcommand("stats", stats, help="counts and lexical diversity of a suite")
 
     mapping = ArgumentParser(description="A mapper's precision and recall per pillar against gold labels.")
-    mapping.add_argument("--gold", type=str, default=None, help="Gold JSONL (default: the bundled held-out set).")
+    mapping.add_argument(
+        "--gold",
+        type=str,
+        default=None,
+        help="Gold JSONL file or folder, or a bundled set: heldout, heldout_voice (default: both).",
+    )
     mapping.add_argument("--scripts", type=str, default=None, help="Also score on these scripts' Events labels.")
     _mapper_options(mapping)
     mapping.add_argument("--format", choices=["table", "json"], default="table", help="Output format.")
@@ -208,21 +215,29 @@ def _stats(ns: Namespace) -> int:
 
 
 def _mapping(ns: Namespace) -> int:
-    from scine_eval.readers import bundled_path
-    from scine_eval.suites.mapping.quality import GoldExample, load_gold, mapping_quality
+    from scine_eval.suites.mapping.quality import BUNDLED_GOLD, GoldExample, bundled_gold, load_gold, mapping_quality
     from scine_eval.suites.sources import load_scripts
 
     taxonomy, bank = _data(ns)
     mapper = _mapper(ns.mapper, ns.mapper_args, taxonomy, bank)
-    sets = {"held-out": load_gold(ns.gold or bundled_path("mapping", "heldout.jsonl"), taxonomy)}
+    names = [ns.gold] if ns.gold else list(BUNDLED_GOLD)
+    if ns.gold and ns.gold not in BUNDLED_GOLD and not Path(ns.gold).exists():
+        raise ConfigError(f"no such gold file, nor a bundled set (bundled: {', '.join(BUNDLED_GOLD)})", path=ns.gold)
+    sets = {name: load_gold(bundled_gold(name) if name in BUNDLED_GOLD else name, taxonomy) for name in names}
+    scored = {name: {node for e in examples for node, _ in e.labels} for name, examples in sets.items()}
+    for name, examples in list(sets.items()):
+        for split in dict.fromkeys(e.split for e in examples if e.split):  # a split set's halves, on its leaves
+            sets[f"{name} ({split})"] = [e for e in examples if e.split == split]
+            scored[f"{name} ({split})"] = scored[name]
     if ns.scripts:
         sets["scripts (events)"] = [GoldExample(s.id, s.text, s.events) for s in load_scripts(ns.scripts, taxonomy)]
-    reports = {name: mapping_quality(mapper, examples, taxonomy) for name, examples in sets.items()}
+    reports = {name: mapping_quality(mapper, examples, taxonomy, scored.get(name)) for name, examples in sets.items()}
     if ns.format == "json":
         emit(json.dumps(reports, indent=2))
         return 0
     for name, report in reports.items():
-        table = Table(title=f"{report['mapper']} mapper on {name}: {report['examples']} prompts", title_justify="left",
+        table = Table(title=escape(f"{report['mapper']} mapper on {name}: {report['examples']} prompts"),
+                      title_justify="left",
                       caption="value level: leaf and value must match (open leaves: leaf only); leaf level: leaf only",
                       caption_justify="left")  # fmt: skip
         for column in ("pillar", "gold", "predicted", "precision", "recall", "F1", "leaf precision", "leaf recall"):

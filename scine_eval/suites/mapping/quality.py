@@ -6,23 +6,30 @@ correct / predicted, recall = correct / gold, per pillar and overall; the leaf-l
 values everywhere. Only leaves the gold set labels somewhere are scored: a set that never labels, say,
 the subject's class (the held-out set) or anything but Events (the Scripts) says nothing about
 predictions there, which are counted apart as ``unscored``. Gold files are JSONL rows
-``{"id", "text", "labels": [[leaf, value], ...]}``.
+``{"id", "text", "labels": [[leaf, value], ...]}``, optionally with a ``voice`` (who wrote it, e.g.
+"shot-list") and a ``split`` ("dev": looked at while the lexicon mapper's cues were written; "untouched":
+not). The bundled sets are named in :data:`BUNDLED_GOLD`; ``docs/suite-building.md`` describes them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scine_eval.errors import ConfigError
+from scine_eval.readers import bundled_path
 from scine_eval.suites.mapping.base import Mapper
 from scine_eval.suites.sources import jsonl_rows
 from scine_eval.taxonomy import Taxonomy
 
 PILLARS = ("camera", "lighting", "setup", "events")
+BUNDLED_GOLD = {"heldout": "heldout.jsonl", "heldout_voice": "heldout_voice.jsonl"}
+"""The bundled gold sets, by the name ``suite mapping --gold`` accepts: the first held-out set (every style
+users write, all pillars) and the second, in voices unlike the bundled prompts and weighted to Events."""
+SPLITS = ("dev", "untouched")
 
 
 @dataclass(frozen=True)
@@ -30,21 +37,46 @@ class GoldExample:
     id: str
     text: str
     labels: tuple[tuple[str, str], ...]
+    split: str = ""
+    """"dev" or "untouched" where the set is split (see the module docstring); empty otherwise."""
+    voice: str = ""
+
+
+def bundled_gold(name: str) -> Path:
+    """The path of a bundled gold set by its name (a key of :data:`BUNDLED_GOLD`)."""
+    if name not in BUNDLED_GOLD:
+        raise ConfigError(f"no bundled gold set {name!r}; bundled: {', '.join(BUNDLED_GOLD)}")
+    return bundled_path("mapping", BUNDLED_GOLD[name])
 
 
 def load_gold(path: str | Path, taxonomy: Taxonomy) -> list[GoldExample]:
-    examples = []
+    """Gold examples from a JSONL file or folder, every label checked against the taxonomy.
+
+    A leaf labelled twice in one prompt is an error rather than a silent choice: the scorer keeps one value
+    per leaf, as the mappers do. So is an id used twice, which would make error reports ambiguous.
+    """
+    examples: list[GoldExample] = []
+    seen: set[str] = set()
     for file, line_no, row in jsonl_rows(Path(path)):
         where = f"line {line_no}"
         try:
             labels = tuple((str(n), str(v)) for n, v in row["labels"])
-            example = GoldExample(str(row["id"]), str(row["text"]), labels)
-        except (KeyError, TypeError, ValueError):
+            example = GoldExample(str(row["id"]), str(row["text"]), labels, str(row.get("split", "")),
+                                  str(row.get("voice", "")))  # fmt: skip
+        except (KeyError, TypeError, ValueError, AttributeError):
             expected = 'expected {"id", "text", "labels": [[leaf, value], ...]}'
             raise ConfigError(expected, path=file, where=where) from None
+        if example.id in seen:
+            raise ConfigError(f"id {example.id!r} is used twice", path=file, where=where)
+        if example.split not in ("", *SPLITS):
+            raise ConfigError(f"split {example.split!r} is not one of {', '.join(SPLITS)}", path=file, where=where)
+        seen.add(example.id)
+        leaves = [node_id for node_id, _ in labels]
         for node_id, value in labels:
             if node_id not in taxonomy or not taxonomy[node_id].is_leaf:
                 raise ConfigError(f"{node_id!r} is not a taxonomy leaf", path=file, where=where)
+            if leaves.count(node_id) > 1:
+                raise ConfigError(f"leaf {node_id!r} is labelled twice", path=file, where=where)
             try:
                 taxonomy.canonical_value(node_id, value)
             except ValueError as error:
@@ -53,10 +85,19 @@ def load_gold(path: str | Path, taxonomy: Taxonomy) -> list[GoldExample]:
     return examples
 
 
-def mapping_quality(mapper: Mapper, examples: Sequence[GoldExample], taxonomy: Taxonomy) -> dict[str, Any]:
-    """Precision, recall and F1 per pillar (value level and leaf level), and every miss and false alarm."""
+def mapping_quality(mapper: Mapper, examples: Sequence[GoldExample], taxonomy: Taxonomy,
+                    scored: Collection[str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Precision, recall and F1 per pillar (value level and leaf level), and every miss and false alarm.
+
+    Args:
+        mapper: the mapper to measure.
+        examples: the gold examples.
+        taxonomy: the taxonomy the labels use.
+        scored: the leaves to score (default: those ``examples`` label somewhere). Pass the whole set's when
+            scoring a part of it, so that the part is scored on the same leaves.
+    """
     mappings = mapper.map([e.text for e in examples])
-    labelled = {node for example in examples for node, _ in example.labels}
+    labelled = set(scored) if scored is not None else {node for example in examples for node, _ in example.labels}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     errors, unscored = [], 0
     for example, mapping in zip(examples, mappings, strict=True):
