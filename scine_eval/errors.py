@@ -18,7 +18,7 @@ class ScineEvalError(Exception):
 
 
 class ConfigError(ScineEvalError):
-    """A data or config file (taxonomy, task YAML, suite, manifest, annotations) is invalid.
+    """A data or config file (taxonomy, task YAML, suite, manifest, annotations), or an option, is invalid.
 
     Args:
         message: what is wrong and what would be valid.

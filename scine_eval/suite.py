@@ -10,12 +10,15 @@ A suite is a dataset with two configs, ``prompts`` and ``questions`` (split ``te
 * a Hugging Face Hub dataset id, optionally pinned as ``org/name@revision``.
 
 The schema is documented in ``docs/suite.md``. Rows are validated against the taxonomy: every question
-names one leaf and one of its values, and every fault names the file, the row and the field.
+names one leaf and one of its values, and every fault names the file, the row and the field. A row of a
+local ``.jsonl`` table is named by its 1-based line in the file (``prompts.jsonl line 7``), which is what an
+editor shows; rows of parquet and Hub tables by their 0-based index (``prompts row 6``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from scine_eval.errors import ConfigError, suggest
@@ -123,16 +127,26 @@ def load_suite(source: str | Path | None, taxonomy: Taxonomy) -> Suite:
     """Loads a suite (see the module docstring for where from) and validates it against ``taxonomy``."""
     source = str(source) if source is not None else DEFAULT_SUITE
     local = _local_folder(source)
+    prompt_where = question_where = None
     if local is not None:
         name, revision = local.name, None
-        prompts = _rows(str(local), "prompts", local)
-        questions = _rows(str(local), "questions", local)
+        prompts, prompt_where = _local_rows(local, "prompts")
+        questions, question_where = _local_rows(local, "questions")
     else:
         name, _, revision = source.partition("@")
         prompts = _rows(name, "prompts", None, revision or None)
         questions = _rows(name, "questions", None, revision or None)
         name = name.rsplit("/", 1)[-1]
-    return build_suite(name, source, revision or None, prompts, questions, taxonomy)
+    return build_suite(
+        name,
+        source,
+        revision or None,
+        prompts,
+        questions,
+        taxonomy,
+        prompt_where=prompt_where,
+        question_where=question_where,
+    )
 
 
 def build_suite(
@@ -142,17 +156,25 @@ def build_suite(
     prompt_rows: Sequence[Mapping],
     question_rows: Sequence[Mapping],
     taxonomy: Taxonomy,
+    *,
+    prompt_where: Sequence[str] | None = None,
+    question_where: Sequence[str] | None = None,
 ) -> Suite:
-    """Validates rows into a :class:`Suite`; the first fault raises with its file, row and field."""
+    """Validates rows into a :class:`Suite`; the first fault raises with its file, row and field.
+
+    ``prompt_where`` and ``question_where`` say where each row is, for messages (``prompts.jsonl line 7``
+    for a local jsonl file, whose lines a user can find); without them a row is ``prompts row I`` (0-based).
+    """
+    prompt_where = prompt_where or [f"prompts row {index}" for index in range(len(prompt_rows))]
+    question_where = question_where or [f"questions row {index}" for index in range(len(question_rows))]
     prompts: dict[str, Prompt] = {}
-    for index, row in enumerate(prompt_rows):
-        prompt = _parse(Prompt, row, source, f"prompts row {index}")
+    for row, where in zip(prompt_rows, prompt_where, strict=True):
+        prompt = _parse(Prompt, row, source, where)
         if prompt.id in prompts:
-            raise ConfigError(f"duplicate prompt id {prompt.id!r}", path=source, where=f"prompts row {index}")
+            raise ConfigError(f"duplicate prompt id {prompt.id!r}", path=source, where=where)
         prompts[prompt.id] = prompt
     questions, seen_ids, seen_pairs = [], set(), set()
-    for index, row in enumerate(question_rows):
-        where = f"questions row {index}"
+    for row, where in zip(question_rows, question_where, strict=True):
         question = _parse(Question, row, source, where)
         where = f"{where} (question {question.id!r})"
         if question.id in seen_ids:
@@ -209,6 +231,89 @@ def _local_folder(source: str) -> Path | None:
     if source.startswith((".", "/", "~")) or source.endswith((".jsonl", ".parquet", ".json")):
         raise ConfigError("suite folder not found", path=path)
     return None
+
+
+def _local_rows(folder: Path, config: str) -> tuple[list[dict], list[str] | None]:
+    """A local folder's ``config`` table, and where each row is (its file and line) when the table is one jsonl file.
+
+    The jsonl file is read line by line before ``datasets`` loads it, so a line that is not JSON is named by
+    its number (``datasets`` only says the table failed); ``datasets`` skips blank lines, and so does the count.
+    """
+    file = _jsonl_file(folder, config)
+    lines = _jsonl_lines(folder, file) if file is not None else None
+    rows = _rows(str(folder), config, folder)
+    if file is None or lines is None or len(lines) != len(rows):
+        return rows, None
+    label = file.relative_to(folder).as_posix() if file.is_relative_to(folder) else str(file)
+    return rows, [f"{label} line {number}" for number in lines]
+
+
+def _jsonl_file(folder: Path, config: str) -> Path | None:
+    """The one local ``.jsonl`` file that holds ``config``: ``{config}.jsonl``, or the file the dataset card names.
+
+    ``None`` where the table is parquet, spread over several files or globs, or missing (``_rows`` says so).
+    """
+    card = folder / "README.md"
+    if not card.is_file():
+        file = folder / f"{config}.jsonl"
+        return file if file.is_file() else None
+    paths = _card_paths(card.read_text(encoding="utf-8"), config)
+    if len(paths) != 1 or not paths[0].endswith(".jsonl") or any(c in paths[0] for c in "*?["):
+        return None
+    file = folder / paths[0]
+    return file if file.is_file() else None
+
+
+def _card_paths(card: str, config: str) -> list[str]:
+    """The ``test`` split's data file paths of ``config`` in a dataset card's YAML header (``[]`` if unreadable)."""
+    parts = card.split("---", 2)
+    try:
+        header = yaml.safe_load(parts[1]) if card.startswith("---") and len(parts) == 3 else None
+    except yaml.YAMLError:
+        return []
+    configs = header.get("configs") if isinstance(header, dict) else None
+    entry = next((c for c in configs or [] if isinstance(c, dict) and c.get("config_name") == config), None)
+    files = entry.get("data_files") if entry else None
+    if isinstance(files, list):
+        files = [f.get("path") for f in files if isinstance(f, dict) and f.get("split") == "test"]
+        files = files[0] if len(files) == 1 else None
+    if isinstance(files, str):
+        return [files]
+    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
+
+
+def _jsonl_lines(folder: Path, file: Path) -> list[int] | None:
+    """The 1-based numbers of ``file``'s non-blank lines: row i of the table is line ``lines[i]``.
+
+    A line that is not a JSON object raises :class:`ConfigError` naming it; ``None`` where the file is not
+    UTF-8 (``datasets`` then says what is wrong).
+    """
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    label = file.relative_to(folder).as_posix() if file.is_relative_to(folder) else str(file)
+    lines = []
+    # Split on "\n" only: str.splitlines would also split at U+2028 and friends, which JSON strings may hold.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ConfigError(
+                f"not valid JSON ({error.msg} at column {error.colno}); each line is one row, a JSON object",
+                path=folder,
+                where=f"{label} line {number}",
+            ) from None
+        if not isinstance(row, dict):
+            raise ConfigError(
+                f"a row must be a JSON object ({{...}}), not a JSON {type(row).__name__}",
+                path=folder,
+                where=f"{label} line {number}",
+            )
+        lines.append(number)
+    return lines
 
 
 def _rows(source: str, config: str, local: Path | None, revision: str | None = None) -> list[dict]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from scine_eval.cli import main
-from scine_eval.cli.plots import ablation_plot
+from scine_eval.cli.plots import EmptyPlotError, ablation_plot
 from scine_eval.errors import ConfigError, UnknownNameError
 from scine_eval.judge_eval.ablate import AblateConfig, ablate, parse_judge_spec, write_ablation
 from scine_eval.stimuli import Stimulus
@@ -236,3 +236,68 @@ def test_the_papers_comparison_runs_end_to_end_on_tiny_judges(kit, tmp_path, qwe
     assert math.isfinite(accuracy) and accuracy < report["judges"]["probe"]["all"]["accuracy"]["value"]
     assert report["judges"][bt]["spec"]["judge"] == "bt"
     assert write_ablation(report, tmp_path / "out")["plot"].is_file()
+
+
+# -- an ablation without pairs says why ---------------------------------------------------------------------
+
+
+def one_video_per_question(kit: Path, tmp_path: Path) -> Path:
+    """The kit's annotations cut to the first clip of every question: nothing left to pair."""
+    rows = [json.loads(line) for line in (kit / "annotations.jsonl").read_text().splitlines()]
+    first = {}
+    for row in rows:
+        first.setdefault(row["question_id"], row["video"])
+    path = tmp_path / "one-video.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows if first[r["question_id"]] == r["video"]))
+    return path
+
+
+def test_one_video_per_question_is_explained_and_no_empty_plot_is_written(kit, tmp_path, capsys):
+    annotations = one_video_per_question(kit, tmp_path)
+    out = tmp_path / "cli-out"
+    code = main(["ablate", "--annotations", str(annotations), "--videos_root", str(kit), "--suite", str(kit / "suite"),
+                 "--judges", "probe", "--bootstrap_iters", "0", "--output_path", str(out),
+                 "--cache_dir", str(kit / "cache")])  # fmt: skip
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    table = " ".join(printed.out.split())
+    assert "no accuracy for probe: no pairs: every question of the annotations has one video (8 items)" in table
+    assert "no accuracy for human: rater vs rest: no pairs: every question" in table
+    errors = " ".join(printed.err.split())
+    assert "plot: not written: no judge has a pairwise accuracy (probe: no pairs" in errors
+    assert (out / "ablation.json").is_file() and not (out / "ablation.png").exists()
+    with pytest.raises(EmptyPlotError, match="every question of the annotations has one video"):
+        ablation_plot(json.loads((out / "ablation.json").read_text()), tmp_path / "empty.png")
+    assert not (tmp_path / "empty.png").exists()
+
+
+def _without_accuracy(entry: dict, **counts) -> dict:
+    """A judge entry as if it had no pair: its counts changed, every statistic undefined."""
+    undefined = {"value": None, "ci_low": None, "ci_high": None}
+    summary = {"n_items": 0, "n_prompts": 0, "n_pairs": 0, "n_ordered_pairs": 0, "accuracy": undefined,
+               "accuracy_with_ties": {**undefined, "epsilon": None}, "spearman": undefined,
+               "kendall": undefined}  # fmt: skip
+    return {**entry, "counts": {**entry["counts"], **counts}, "all": summary, "pillars": {}, "nodes": {}}
+
+
+@pytest.mark.parametrize(
+    ("counts", "reason"),
+    [
+        ({"scored": 0, "abstained": 32, "compared": 0, "abstain_reasons": {"too dark to measure": 32}},
+         "the judge abstained on all 32 items it covers (most often: too dark to measure)"),
+        ({"covered": 0, "not_covered": 32, "scored": 0, "compared": 0}, "the judge covers none of the 32 items"),
+    ],
+)  # fmt: skip
+def test_a_judge_without_scores_is_explained_in_the_table_and_the_plot(kit, tmp_path, counts, reason):
+    from scine_eval.cli.plots import ablation_plot_problem
+    from scine_eval.cli.tables import ablation_table
+
+    report = ablate(config(kit, tmp_path, bootstrap_iters=0))
+    report["judges"]["probe"] = _without_accuracy(report["judges"]["probe"], **counts)
+    assert f"no accuracy for probe: {reason}" in " ".join(str(ablation_table(report).caption).split())
+    with pytest.raises(EmptyPlotError, match=re.escape(f"probe: {reason.split(' (most')[0]}")):
+        ablation_plot(report, tmp_path / "empty.png")
+
+    report["judges"]["other"] = ablate(config(kit, tmp_path, bootstrap_iters=0))["judges"]["probe"]
+    assert ablation_plot_problem(report) is None, "one judge with an accuracy is worth a plot"
+    assert ablation_plot(report, tmp_path / "half.png").read_bytes()[:8] == PNG_MAGIC

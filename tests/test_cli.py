@@ -16,6 +16,7 @@ import yaml
 from scine_eval.cli import main
 from scine_eval.cli.parsing import field_docs
 from scine_eval.options import RunConfig
+from tests.helpers import subprocess_env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -93,6 +94,53 @@ def test_help_lists_every_run_option_with_its_description(capsys, monkeypatch):
     assert "--no_log_samples" in text, "booleans are --x / --no_x"
     for sub in ("taxonomy", "tasks", "validate", "models", "judges"):
         assert sub in text
+
+
+@dataclasses.dataclass
+class _BaseOptions:
+    """Options a base dataclass declares.
+
+    Args:
+        shared: Documented only on the base.
+        overridden: The base's description.
+    """
+
+    shared: int = 0
+    overridden: int = 0
+
+
+@dataclasses.dataclass
+class _OtherOptions:
+    """A second base, as in ``RunConfig(DataOptions, CacheOptions)``.
+
+    Args:
+        other: Documented on the second base.
+    """
+
+    other: str = ""
+
+
+@dataclasses.dataclass
+class _DerivedOptions(_BaseOptions, _OtherOptions):
+    """A config that inherits fields.
+
+    Args:
+        own: Declared here.
+        overridden: The subclass's description wins.
+    """
+
+    own: bool = False
+
+
+def test_field_docs_include_fields_inherited_from_base_dataclasses():
+    docs = field_docs(_DerivedOptions)
+    assert docs == {
+        "other": "Documented on the second base.",
+        "shared": "Documented only on the base.",
+        "overridden": "The subclass's description wins.",
+        "own": "Declared here.",
+    }
+    assert {f.name for f in dataclasses.fields(_DerivedOptions)} == set(docs)
 
 
 @pytest.mark.parametrize("launcher", ["console_script", "module"])
@@ -188,10 +236,13 @@ def test_a_message_quoting_brackets_is_printed_verbatim(capsys, tmp_path):
     assert "[/x]" in err
 
 
-def test_an_unknown_option_is_an_argparse_error(capsys):
+def test_an_unknown_option_exits_2_and_suggests_the_nearest(capsys):
     code, _, err = cli(capsys, "--modle", "cached")
     assert code == 2
-    assert "--modle" in err
+    assert "unknown option '--modle'; did you mean '--model'" in flat(err)
+    code, _, err = cli(capsys, "ablate", "--judgs=probe")
+    assert code == 2
+    assert "did you mean '--judges'?" in flat(err)
 
 
 # -- config files -----------------------------------------------------------------------------------
@@ -272,6 +323,30 @@ def test_a_config_file_may_give_arguments_as_mappings(capsys, tmp_path, videos):
     assert code == 0, err
     assert (tmp_path / "out" / "from-mapping").is_dir()
     assert results_of(tmp_path / "out")["config"]["model_name"] == "from-mapping"
+
+
+@pytest.mark.parametrize(
+    ("command", "typo", "meant"),
+    [("run", "modle", "model"), ("run", "judge_arg", "judge_args"), ("ablate", "judgs", "judges")],
+)
+def test_a_config_file_typo_names_the_file_the_key_and_the_nearest_option(capsys, tmp_path, command, typo, meant):
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump({typo: "x", "tasks": ["camera"]}))
+    code, _, err = cli(capsys, command, "--config", str(path))
+    assert code == 2
+    message = flat(err)
+    assert f"{path}: key '{typo}': not an option" in message
+    assert "(value 'x')" in message
+    assert f"did you mean '{meant}'" in message
+    assert "Traceback" not in err and "usage:" not in err
+
+
+def test_a_config_string_typo_is_named_too(capsys):
+    code, _, err = cli(capsys, "--config", "{tsks: [camera], zzzz: 1}")
+    assert code == 2
+    message = flat(err)
+    assert "--config: key 'tsks'" in message and "did you mean 'tasks'?" in message
+    assert "Also unknown: 'zzzz'" in message
 
 
 # -- selecting tasks --------------------------------------------------------------------------------
@@ -419,7 +494,7 @@ def test_registries_are_listed(capsys, command, name, alias):
 
 
 def test_judges_lists_coverage_input_and_memory_per_preset(capsys):
-    code, out, _ = cli(capsys, "judges", "--format", "json")
+    code, out, _ = cli(capsys, "judges", "--format", "json", "--memory")
     assert code == 0
     rows = {row["name"]: row for row in json.loads(out)}
     qwen = rows["qwen2.5-vl"]
@@ -428,5 +503,25 @@ def test_judges_lists_coverage_input_and_memory_per_preset(capsys):
     fits = {(r["preset"], r["load_in"]): r["fits"] for r in qwen["memory"]}
     assert fits[("qwen2.5-vl-72b", "bf16")] is False and fits[("qwen2.5-vl-72b", "4bit")] is True
     assert rows["probe"]["memory"] == [] and "leaves" in rows["probe"]["covers"]
-    code, out, _ = cli(capsys, "judges", "--gpu_gib", "160")
+    code, out, _ = cli(capsys, "judges", "--gpu_gib", "160", "--memory")
     assert code == 0 and "fits 160 GiB" in out and "Qwen/Qwen2.5-VL-72B-Instruct" in out
+
+
+@pytest.mark.parametrize("command", [["judges"], ["models"], ["judges", "--format", "json"]])
+def test_listing_commands_do_not_import_torch(command, tmp_path):
+    """Listing is instant: memory estimates (which need torch) only come with --memory."""
+    probe = f"import sys; from scine_eval.cli import main; main({command!r}); print('HEAVY', 'torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          env=subprocess_env(tmp_path))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "HEAVY False" in done.stdout
+
+
+def test_help_names_the_cache_location_and_lists_the_run_options_first(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("SCINE_EVAL_CACHE", "/srv/scinecache")
+    monkeypatch.setenv("COLUMNS", "300")  # no wrapping inside the path
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "SCINE_EVAL_CACHE" in text and "/srv/scinecache" in text
+    assert text.index("--model MODEL") < text.index("--cache_dir CACHE_DIR")

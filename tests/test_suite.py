@@ -210,7 +210,7 @@ def test_unknown_node_id_suggests_leaves(tmp_path, taxonomy):
     folder = make_suite(tmp_path / "s", questions=questions)
     with pytest.raises(
         ConfigError,
-        match=rf"{re.escape(str(folder))}: questions row 1 \(question 'q2'\): node_id "
+        match=rf"{re.escape(str(folder))}: questions\.jsonl line 2 \(question 'q2'\): node_id "
         r"'setup\.subjects\.costum' is not in the taxonomy; did you mean "
         r"'setup\.subjects\.costume'",
     ):
@@ -292,7 +292,7 @@ def test_missing_field(tmp_path, taxonomy, table, field):
     folder = make_suite(tmp_path / "s", prompts=prompts, questions=questions)
     with pytest.raises(
         ConfigError,
-        match=rf"{re.escape(str(folder))}: {table} row 1.*key '{field}': "
+        match=rf"{re.escape(str(folder))}: {table}\.jsonl line 2.*key '{field}': "
         "Field required",
     ):
         load_suite(str(folder), taxonomy)
@@ -345,11 +345,52 @@ def test_nonexistent_local_path(taxonomy, name, tmp_path, monkeypatch):
         load_suite(name, taxonomy)
 
 
-def test_malformed_jsonl(tmp_path, taxonomy):
-    """A prompts file that is not JSON lines is a ConfigError naming the folder and the table."""
+def test_malformed_jsonl_names_the_line(tmp_path, taxonomy):
+    """A line that is not JSON is named by its 1-based number in the file, not only as an unreadable table."""
     folder = make_suite(tmp_path / "s")
-    (folder / "prompts.jsonl").write_text('{"id": "p1", "text": \n')
-    with pytest.raises(ConfigError, match=rf"{re.escape(str(folder))}: cannot load the 'prompts' table"):
+    lines = [json.dumps(PROMPTS[0]), "", '{"id": "p2", "text": ']
+    (folder / "prompts.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(
+        ConfigError, match=rf"^{re.escape(str(folder))}: prompts\.jsonl line 3: not valid JSON \(Expecting value"
+    ):
+        load_suite(str(folder), taxonomy)
+
+
+def test_a_jsonl_line_that_is_not_an_object(tmp_path, taxonomy):
+    folder = make_suite(tmp_path / "s")
+    (folder / "questions.jsonl").write_text(json.dumps(QUESTIONS[0]) + "\n" + json.dumps(["q2", "p1"]) + "\n")
+    with pytest.raises(
+        ConfigError, match=r"questions\.jsonl line 2: a row must be a JSON object \(\{\.\.\.\}\), not a JSON list"
+    ):
+        load_suite(str(folder), taxonomy)
+
+
+@pytest.mark.parametrize("card", [False, True])
+def test_a_row_fault_names_its_line_in_the_file(tmp_path, taxonomy, card):
+    """Blank lines count: the message gives the line an editor shows, with or without a dataset card."""
+    folder = make_suite(tmp_path / "s")
+    if card:
+        (folder / "README.md").write_text(CARD)
+    rows = [PROMPTS[0], {**PROMPTS[1], "suite": "script"}]
+    (folder / "prompts.jsonl").write_text("\n" + json.dumps(rows[0]) + "\n\n  \n" + json.dumps(rows[1]) + "\n")
+    with pytest.raises(
+        ConfigError,
+        match=rf"^{re.escape(str(folder))}: prompts\.jsonl line 5: key 'suite': Input should be 'scripts' or 'visuals'",
+    ):
+        load_suite(str(folder), taxonomy)
+
+
+def test_a_parquet_row_fault_names_its_row(tmp_path, taxonomy):
+    """A parquet table has no lines: a fault names the 0-based row."""
+    import datasets
+
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    datasets.Dataset.from_list(PROMPTS).to_parquet(str(folder / "prompts.parquet"))
+    datasets.Dataset.from_list([QUESTIONS[0], {**QUESTIONS[1], "prompt_id": "p9"}]).to_parquet(
+        str(folder / "questions.parquet")
+    )
+    with pytest.raises(ConfigError, match=r"questions row 1 \(question 'q2'\): prompt_id 'p9'"):
         load_suite(str(folder), taxonomy)
 
 

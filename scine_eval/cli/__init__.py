@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from jsonargparse import ArgumentParser, Namespace
 from rich.markup import escape
 
+from scine_eval.cli.parsing import check_options
 from scine_eval.cli.subcommands import COMMANDS
 from scine_eval.errors import ScineEvalError
 from scine_eval.progress import console
@@ -33,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     build, handler = (_load(target) for target in COMMANDS[name])
     parser: ArgumentParser = build()
     try:
+        check_options(parser, argv)
         return handler(parser.parse_args(argv))
     except ScineEvalError as error:
         # Escaped: messages quote user input (globs like "camera.[ab]*", paths) that rich would read as markup.

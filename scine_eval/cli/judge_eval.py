@@ -23,6 +23,7 @@ def judge_check_parser() -> ArgumentParser:
     add_dataclass_arguments(parser, JudgeCheckConfig)
     return parser
 
+
 def judge_check(namespace: Namespace) -> int:
     from datetime import datetime
 
@@ -42,6 +43,7 @@ def judge_check(namespace: Namespace) -> int:
         return 1
     return 0
 
+
 def ablate_parser() -> ArgumentParser:
     from scine_eval.judge_eval.ablate import AblateConfig
 
@@ -53,7 +55,9 @@ def ablate_parser() -> ArgumentParser:
         AblateConfig,
     )
 
+
 def ablate(namespace: Namespace) -> int:
+    from scine_eval.cli.plots import ablation_plot_problem
     from scine_eval.cli.tables import ablation_table
     from scine_eval.judge_eval.ablate import AblateConfig, write_ablation
     from scine_eval.judge_eval.ablate import ablate as run_ablation
@@ -62,6 +66,9 @@ def ablate(namespace: Namespace) -> int:
     report = run_ablation(config)
     out.print(ablation_table(report))
     if config.output_path:
-        for kind, path in write_ablation(report, Path(config.output_path)).items():
+        paths = write_ablation(report, Path(config.output_path))  # an empty plot is skipped, not fatal
+        for kind, path in paths.items():
             err_console.print(f"[dim]{kind}:[/] {escape(str(path))}", highlight=False, soft_wrap=True)
+        if "plot" not in paths and (problem := ablation_plot_problem(report)):
+            err_console.print(f"[yellow]plot: not written: {escape(problem)}[/]", highlight=False, soft_wrap=True)
     return 0

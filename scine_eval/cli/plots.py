@@ -7,8 +7,29 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scine_eval.cli.tables import no_accuracy_reason
+
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "h")
 _LABEL_CHARS = 48
+
+
+class EmptyPlotError(ValueError):
+    """An ablation plot would show no judge: none has a pairwise accuracy. The message says why, per judge."""
+
+
+def ablation_plot_problem(report: Mapping[str, Any]) -> str | None:
+    """Why an ablation plot of ``report`` would be empty, or ``None`` when some judge has a pairwise accuracy.
+
+    A figure with axes, a chance line and no marker reads as a drawing bug; the reasons (one video per
+    question, a judge that abstained on everything) say what to change instead.
+    """
+    judges = report["judges"]
+    if not judges:
+        return "the report has no judges"
+    reasons = {label: no_accuracy_reason(entry, report) for label, entry in judges.items()}
+    if any(reason is None for reason in reasons.values()):
+        return None
+    return "no judge has a pairwise accuracy (" + "; ".join(f"{label}: {r}" for label, r in reasons.items()) + ")"
 
 
 def ablation_plot(report: Mapping[str, Any], path: str | Path) -> Path:
@@ -26,8 +47,11 @@ def ablation_plot(report: Mapping[str, Any], path: str | Path) -> Path:
         ``path``.
 
     Raises:
+        EmptyPlotError: no judge has a pairwise accuracy (see :func:`ablation_plot_problem`); nothing is written.
         ImportError: matplotlib is not installed (the message names the install command).
     """
+    if problem := ablation_plot_problem(report):
+        raise EmptyPlotError(problem)
     try:
         from matplotlib import colormaps
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -74,7 +98,7 @@ def ablation_plot(report: Mapping[str, Any], path: str | Path) -> Path:
             elinewidth=1.5,
             capsize=3,
             markersize=6,
-            label=_short(label) if xs else f"{_short(label)} (no accuracy)",
+            label=_short(label) if xs else f"{_short(label)} (no accuracy: {_short(_reason(entry, report))})",
         )
 
     if ceiling:
@@ -113,6 +137,12 @@ def ablation_plot(report: Mapping[str, Any], path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
     return path
+
+
+def _reason(entry: Mapping[str, Any], report: Mapping[str, Any]) -> str:
+    """The first clause of why a judge has no accuracy, short enough for a legend."""
+    reason = no_accuracy_reason(entry, report) or "undefined"
+    return reason.split(":", 1)[0].split(";", 1)[0]
 
 
 def _scope(entry: Mapping[str, Any], scope: str) -> Mapping[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.table import Table
@@ -177,7 +178,86 @@ def ablation_table(report: dict[str, Any]) -> Table:
                    if entry["counts"]["not_covered"]]  # fmt: skip
     if not_covered:
         table.caption += f"\nitems not covered by the judge (not asked): {', '.join(not_covered)}"
+    for label, entry in [*([(ceiling["label"], ceiling)] if ceiling else []), *judges.items()]:
+        if reason := no_accuracy_reason(entry, report):
+            table.caption += f"\nno accuracy for {label}: {reason}{_top_reason(entry)}"
     return table
+
+
+def no_accuracy_reason(entry: Mapping[str, Any], report: Mapping[str, Any]) -> str | None:
+    """Why a judge (or the ceiling) of an ablation report has no pairwise accuracy; ``None`` when it has one.
+
+    An empty row or plot reads like a broken run; the usual causes are the data (one video per question, so
+    nothing to pair) or the judge (it covers none of the items, or abstains on all), and each needs a
+    different fix, so the reason is spelt out with its counts.
+    """
+    summary = entry["all"]
+    if summary["accuracy"]["value"] is not None:
+        return None
+    counts = entry.get("counts", {})
+    if "covered" not in counts:  # the ceiling: its counts are items with 2+ raters, ratings and raters
+        if not counts.get("items"):
+            return "no item has two or more raters, so no rating has others to compare with"
+    elif not counts["covered"]:
+        return f"the judge covers none of the {counts['items']} items (not asked)"
+    elif not counts["scored"]:
+        return f"the judge abstained on all {counts['covered']} items it covers"
+    elif not counts.get("compared", counts["scored"]):
+        return f"the reference has no score for any of the {counts['scored']} items the judge scored"
+    if not summary["n_pairs"]:
+        single = _one_video_per_question(report)
+        if single:
+            return (
+                f"no pairs: every question of the annotations has one video ({report['n_items']} items); pairwise "
+                "accuracy compares two videos of the same prompt and question, so rate two or more per prompt"
+            )
+        if "covered" not in counts:
+            return "no pairs: no rater rated two videos of the same prompt and question"
+        if single is None and _ceiling_unpaired(report):
+            return (
+                f"no pairs: no two of the {summary['n_items']} items with both scores are videos of the same prompt "
+                "and question, and no rater rated two videos of one question: the annotations likely have one "
+                "video per question (pairwise accuracy needs two or more)"
+            )
+        return (
+            f"no pairs: no two of the {summary['n_items']} items with both scores are videos of the same prompt "
+            "and question"
+        )
+    if not summary["n_ordered_pairs"]:
+        return (
+            f"no ordered pairs: the reference ties all {summary['n_pairs']} pairs "
+            f"(differences up to reference_tie={report.get('reference_tie', 0)} are ties)"
+        )
+    return None
+
+
+def _one_video_per_question(report: Mapping[str, Any]) -> bool | None:
+    """Whether the annotations themselves have no pair; ``None`` when the report cannot tell.
+
+    ``n_pairs`` at the top of the report says it directly when present; otherwise a judge compared on every
+    item shows it (its pairs are all the annotations' pairs).
+    """
+    if report.get("n_pairs") is not None:
+        return report["n_pairs"] == 0
+    complete = [
+        entry for entry in report["judges"].values() if entry["counts"].get("compared") == entry["counts"]["items"]
+    ]
+    return not complete[0]["all"]["n_pairs"] if complete else None
+
+
+def _ceiling_unpaired(report: Mapping[str, Any]) -> bool:
+    """Whether the human ceiling has rated items but no pair: no rater rated two videos of one question."""
+    ceiling = report.get("ceiling")
+    return bool(ceiling and ceiling["counts"].get("items") and not ceiling["all"]["n_pairs"])
+
+
+def _top_reason(entry: Mapping[str, Any]) -> str:
+    """``" (most often: REASON)"`` for a judge that abstained on everything it covers, else ``""``."""
+    counts = entry.get("counts", {})
+    reasons = counts.get("abstain_reasons") or {}
+    if not reasons or counts.get("scored"):
+        return ""
+    return f" (most often: {next(iter(reasons))})"
 
 
 def _number(value: float | None, digits: int = 2) -> str:

@@ -171,6 +171,7 @@ def ablate(config: AblateConfig) -> dict[str, Any]:
         "suite": suite.version,
         "n_items": len(rated),
         "n_prompts": len({video.prompt_id for video in rated}),
+        "n_pairs": _comparable_pairs(rated),
         "ceiling": _ceiling(rated, config, pillar_of) if reference_spec is None else None,
         "reference_judge": reference_judge,
         "judges": judges,
@@ -186,13 +187,13 @@ def write_ablation(report: Mapping[str, Any], output_dir: str | Path) -> dict[st
     Returns:
         ``{"report": json path, "plot": png path}``; no ``"plot"`` when it was skipped.
     """
-    from scine_eval.cli.plots import ablation_plot
+    from scine_eval.cli.plots import EmptyPlotError, ablation_plot
 
     folder = Path(output_dir).expanduser()
     paths = {"report": write_json(folder / "ablation.json", _finite(report))}
     try:
         paths["plot"] = ablation_plot(report, folder / "ablation.png")
-    except ImportError as error:
+    except (ImportError, EmptyPlotError) as error:
         log.warning("skipped the ablation plot: %s", error)
     return paths
 
@@ -228,6 +229,12 @@ def _check(config: AblateConfig) -> tuple[list[Component[Judge]], Component[Judg
     specs = [parse_judge_spec(text) for text in config.judges]
     reference = config.reference.strip()
     return specs, None if reference == HUMAN else parse_judge_spec(reference, where="reference")
+
+
+def _comparable_pairs(rated: Sequence[RatedVideo]) -> int:
+    """Pairs of different videos rated on the same question: what pairwise accuracy can be measured on."""
+    videos = Counter((video.prompt_id, video.question_id) for video in rated)
+    return sum(n * (n - 1) // 2 for n in videos.values())
 
 
 def _items(rated: Sequence[RatedVideo], suite: Suite, taxonomy: Taxonomy, rubric: str) -> list[JudgeItem]:
