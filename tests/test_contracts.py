@@ -167,7 +167,8 @@ class TestBTContract(_ReadsSuiteVideos, JudgeContract):
 
 def test_every_registered_adapter_and_judge_has_a_contract_test():
     """A new adapter or judge is not done until it is held to the contract here."""
-    adapters = {cls.name for cls in AdapterContract.__subclasses__()}
-    judges = {cls.name for cls in JudgeContract.__subclasses__()}
-    assert set(model_registry.names()) <= adapters, sorted(set(model_registry.names()) - adapters)
-    assert set(judge_registry.names()) <= judges, sorted(set(judge_registry.names()) - judges)
+    for registry, contract in ((model_registry, AdapterContract), (judge_registry, JudgeContract)):
+        tested = {cls.name for cls in contract.__subclasses__()}
+        # Built-ins only: other tests register plugins and one-off classes in the same registries.
+        builtins = {name for name in registry.names() if registry.get(name).__module__.startswith("scine_eval.")}
+        assert builtins and builtins <= tested, sorted(builtins - tested)
