@@ -8,6 +8,7 @@ import pytest
 
 from scine_eval.contracts.judge import JudgeItem, judge_registry
 from scine_eval.contracts.model import GenerationRequest, model_registry
+from scine_eval.registry import RegistrationError
 from scine_eval.stimuli import Stimulus, resolve_controls
 from scine_eval.stimuli.clips import write_clip
 from scine_eval.suite import Prompt, Question
@@ -165,10 +166,17 @@ class TestBTContract(_ReadsSuiteVideos, JudgeContract):
         return {"pretrained": str(bt_trained[0])}
 
 
+def _is_builtin(registry, name: str) -> bool:
+    try:
+        return registry.get(name).__module__.startswith("scine_eval.")
+    except RegistrationError:  # a plugin entry point another test left behind, whose package is gone
+        return False
+
+
 def test_every_registered_adapter_and_judge_has_a_contract_test():
     """A new adapter or judge is not done until it is held to the contract here."""
     for registry, contract in ((model_registry, AdapterContract), (judge_registry, JudgeContract)):
         tested = {cls.name for cls in contract.__subclasses__()}
         # Built-ins only: other tests register plugins and one-off classes in the same registries.
-        builtins = {name for name in registry.names() if registry.get(name).__module__.startswith("scine_eval.")}
+        builtins = {name for name in registry.names() if _is_builtin(registry, name)}
         assert builtins and builtins <= tested, sorted(builtins - tested)
