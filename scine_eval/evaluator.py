@@ -17,7 +17,7 @@ from typing import Any
 from scine_eval.aggregation import Bootstrap, SampleScore, score_tasks
 from scine_eval.components import resolve
 from scine_eval.contracts.judge import JudgeItem, Judgement, item_key, judge_registry
-from scine_eval.contracts.model import SEED_RECIPE, GenerationRequest, ModelAdapter, model_registry
+from scine_eval.contracts.model import SEED_RECIPE, GeneratedVideo, GenerationRequest, ModelAdapter, model_registry
 from scine_eval.distributed import from_environment
 from scine_eval.errors import ConfigError, ScineEvalError, VideoError
 from scine_eval.judge_loop import judge_items
@@ -45,7 +45,8 @@ def evaluate(config: RunConfig | None = None, **overrides: Any) -> RunOutput:
     config = replace(config or RunConfig(), **overrides)
     context = prepare(config)
     plan = make_plan(context)
-    videos = generate(context, plan)
+    videos = generate(context, plan)  # closes the model: its weights leave memory before the judge's arrive
+    context.judge = context.judge_component.build()
     judgements = judge(context, plan, videos)
     output = aggregate(context, plan, videos, judgements)
     if context.dist.is_main and context.output_dir is not None:
@@ -64,7 +65,6 @@ def prepare(config: RunConfig) -> Context:
     model_part = resolve(model_registry, config.model, config.model_args)
     judge_part = resolve(judge_registry, config.judge, config.judge_args)
     model = model_part.build()
-    judge_obj = judge_part.build()
     dist = from_environment()
     output_dir = _output_dir(config, model) if dist.is_main else None
     return Context(
@@ -75,7 +75,7 @@ def prepare(config: RunConfig) -> Context:
         requested=[task.name for task in selected],
         roots=[task.name for task in index.roots(selected)],
         model=model,
-        judge=judge_obj,
+        judge_component=judge_part,
         dist=dist,
         store=config.video_store(),
         cache=config.judgement_cache(),
@@ -167,10 +167,13 @@ def generate(context: Context, plan: Plan) -> dict[tuple[str, int], VideoRecord]
                     replace(request, output_path=VideoStore.partial_path(request.output_path)),
                 )
             )
+    per_call = max(1, context.model.batch_size)
     with progress_bar("generate", len(todo), enabled=context.dist.is_main and bool(todo), unit="videos") as advance:
-        for final, request in todo:
-            records[(request.prompt_id, request.seed)] = _generate_one(context.model, request, final)
-            advance(1)
+        for start in range(0, len(todo), per_call):
+            batch = todo[start : start + per_call]
+            for record in _generate_batch(context.model, batch):
+                records[(record.prompt_id, record.seed)] = record
+            advance(len(batch))
     context.model.close()
     merged = {key: rec for part in context.dist.all_gather(records) for key, rec in part.items()}
     failed = [rec for rec in merged.values() if not rec.ok]
@@ -180,27 +183,25 @@ def generate(context: Context, plan: Plan) -> dict[tuple[str, int], VideoRecord]
     return merged
 
 
-def _generate_one(model: ModelAdapter, request: GenerationRequest, final: Path) -> VideoRecord:
+def _generate_batch(model: ModelAdapter, batch: list[tuple[Path, GenerationRequest]]) -> list[VideoRecord]:
+    """One ``generate`` call for up to ``batch_size`` requests; a failing call fails only its own requests."""
+    requests = [request for _, request in batch]
     try:
-        [result] = model.generate([request])
-    except Exception as error:  # one failing request must not end a long run; it is recorded instead
-        log.warning("generation failed for %s seed %s: %s", request.prompt_id, request.seed, error)
-        return VideoRecord(
-            request.prompt_id,
-            request.seed,
-            request.sample_index,
-            None,
-            error=f"generation failed: {type(error).__name__}: {error}",
-        )
+        results = model.generate(requests)
+        if len(results) != len(requests):
+            raise TypeError(f"generate() returned {len(results)} results for {len(requests)} requests")
+    except Exception as error:  # one failing call must not end a long run; it is recorded per request instead
+        log.warning("generation failed for %d request(s) from %s: %s", len(requests), requests[0].prompt_id, error)
+        reason = f"generation failed: {type(error).__name__}: {error}"
+        return [VideoRecord(r.prompt_id, r.seed, r.sample_index, None, error=reason) for r in requests]
+    return [_stored(request, result, final) for (final, request), result in zip(batch, results, strict=True)]
+
+
+def _stored(request: GenerationRequest, result: GeneratedVideo, final: Path) -> VideoRecord:
+    """The record of one result: its error, or its file (moved into the store first when written there)."""
     if result.path is None:
-        return VideoRecord(
-            request.prompt_id,
-            request.seed,
-            request.sample_index,
-            None,
-            error=result.error or "no video",
-            metadata=result.metadata,
-        )
+        return VideoRecord(request.prompt_id, request.seed, request.sample_index, None,
+                           error=result.error or "no video", metadata=result.metadata)  # fmt: skip
     path = Path(result.path)
     if path == request.output_path:  # written into the store: move it into place only now it is complete
         VideoStore.commit(path, final, result.metadata)

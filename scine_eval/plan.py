@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scine_eval.cache import JudgementCache
+from scine_eval.components import Component
 from scine_eval.contracts.judge import Judge
 from scine_eval.contracts.model import GenerationRequest, ModelAdapter
 from scine_eval.distributed import Distributed
@@ -35,12 +36,15 @@ class Context:
     roots: list[str]
     """Those of them not inside another selected group: where tables and breakdowns start."""
     model: ModelAdapter
-    judge: Judge
+    judge_component: Component[Judge]
+    """The judge, checked but not built: it is built once generation is over and the model's memory is freed."""
     dist: Distributed
     store: VideoStore
     cache: JudgementCache
     output_dir: Path | None
     started: float = field(default_factory=time.time)
+    judge: Judge | None = None
+    """Set by the judging phase (:func:`scine_eval.evaluator.judge`)."""
 
 
 @dataclass(frozen=True)

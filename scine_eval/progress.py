@@ -69,8 +69,7 @@ def progress_bar(
             progress.advance(task, n)
             if note is not None:
                 progress.update(task, note=note)
-            speed = progress.tasks[task].speed
-            progress.update(task, rate=f"{speed:.1f} {unit}/s" if speed and unit else f"{speed:.1f}/s" if speed else "")
+            progress.update(task, rate=format_rate(progress.tasks[task].speed or 0.0, unit))
 
         yield advance
 
@@ -150,16 +149,27 @@ class PlainProgress:
     def _rate(self, elapsed: float) -> str:
         if elapsed <= 0 or self.done == self.first:
             return ""
-        rate = (self.done - self.first) / elapsed
-        # Slow phases (a large video model) need more than one decimal: 0.02 videos/s, not 0.0.
-        number = f"{rate:.1f}" if rate >= 1 else f"{rate:.2g}"
-        return f", {number} {self.unit}/s" if self.unit else f", {number}/s"
+        return f", {format_rate((self.done - self.first) / elapsed, self.unit)}"
 
     def _note(self) -> str:
         return f", {self.note}" if self.note else ""
 
     def _print(self, line: str) -> None:
         self.console.print(line, markup=False, highlight=False, emoji=False, soft_wrap=True)
+
+
+def format_rate(per_second: float, unit: str = "") -> str:
+    """``12.3 questions/s``, or for slow phases the time per item: ``48.2 s/video`` (a large video model).
+
+    Under one item a second, seconds per item read better than ``0.021 videos/s``.
+    """
+    if per_second <= 0:
+        return ""
+    if per_second >= 1 or not unit:
+        number = f"{per_second:.1f}" if per_second >= 1 else f"{per_second:.2g}"
+        return f"{number} {unit}/s" if unit else f"{number}/s"
+    one = unit[:-1] if unit.endswith("s") else unit
+    return f"{1 / per_second:.1f} s/{one}"
 
 
 def _duration(seconds: float) -> str:

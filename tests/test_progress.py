@@ -11,7 +11,7 @@ from rich.console import Console
 from scine_eval import progress
 from scine_eval.progress import PlainProgress, progress_bar
 
-LINE = re.compile(r"generate: \d+/48 videos(, [\d.]+ videos/s, ETA \d+:\d\d:\d\d)?")
+LINE = re.compile(r"generate: \d+/48 videos(, [\d.]+ (videos/s|s/video), ETA \d+:\d\d:\d\d)?")
 
 
 class Clock:
@@ -50,7 +50,7 @@ def test_not_a_terminal_prints_lines_while_working(log):
             advance(1)
     lines = log.getvalue().splitlines()
     assert "\x1b" not in log.getvalue()
-    assert re.fullmatch(r"generate: 48/48 videos, [\d.]+ videos/s, done in 0:00:\d\d", lines[-1])
+    assert re.fullmatch(r"generate: 48/48 videos, [\d.]+ (videos/s|s/video), done in 0:00:\d\d", lines[-1])
     assert len(lines) == 1 + 9 + 1  # the start, each 10 % before the end, the end
 
 
@@ -64,10 +64,10 @@ def test_lines_come_by_time_when_progress_is_slow():
     assert stream.getvalue().splitlines() == ["generate: 0/48 videos"]
     clock.now += 30
     bar.advance(1)  # 60 s since the start line
-    assert stream.getvalue().splitlines()[-1] == "generate: 2/48 videos, 0.033 videos/s, ETA 0:23:00"
+    assert stream.getvalue().splitlines()[-1] == "generate: 2/48 videos, 30.0 s/video, ETA 0:23:00"
     clock.now += 10
     bar.finish()
-    assert stream.getvalue().splitlines()[-1] == "generate: 2/48 videos, 0.029 videos/s, stopped in 0:01:10"
+    assert stream.getvalue().splitlines()[-1] == "generate: 2/48 videos, 35.0 s/video, stopped in 0:01:10"
 
 
 def test_notes_units_and_resumed_runs():
@@ -111,3 +111,11 @@ def test_a_terminal_still_gets_the_rich_bar(monkeypatch):
     text = stream.getvalue()
     assert "\x1b[" in text and "4/4" in text
     assert "generate: 0/4" not in text and "done in" not in text
+
+
+def test_rates_read_per_second_or_per_item():
+    from scine_eval.progress import format_rate
+
+    assert format_rate(12.34, "questions") == "12.3 questions/s"
+    assert format_rate(0.02, "videos") == "50.0 s/video"  # a large video model: seconds per video
+    assert format_rate(0.5) == "0.5/s" and format_rate(0.0, "videos") == ""

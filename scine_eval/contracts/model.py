@@ -53,6 +53,8 @@ class ModelAdapter(ABC):
 
     name: ClassVar[str] = ""
     """The registered name, set by ``@register_model``."""
+    batch_size: int = 1
+    """How many requests the runner hands to :meth:`generate` at once (an adapter may batch them on the GPU)."""
     uses_controls: ClassVar[bool] = False
     """Whether :attr:`GenerationRequest.controls` changes the pixels (then the store keys videos by it too)."""
 
