@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from scine_eval.errors import ConfigError, MissingDependencyError
+from scine_eval.errors import ConfigError, MissingDependencyError, UnknownNameError
 from scine_eval.registry import Registry
 
 T = TypeVar("T")
@@ -81,7 +81,15 @@ class Component(Generic[T]):
 
 def resolve(registry: Registry[Any], name: str, text: str | Mapping[str, Any] | None, label: str = "") -> Component:
     """The class registered as ``name`` and its arguments (preset defaults, then ``text``), all checked."""
-    cls = registry.get(name)
+    try:
+        cls = registry.get(name)
+    except UnknownNameError as error:
+        if registry.kind != "model":
+            raise
+        raise ConfigError(
+            f"{error} 'scine-eval models' lists the adapters and presets; videos you already have run with "
+            "--model cached --model_args path=DIR"
+        ) from None
     args = {**registry.preset_args(name), **parse_arg_string(text)}
     return Component(registry.kind, name, cls, args, bind_arguments(registry.kind, label or name, cls, args), label)
 

@@ -140,7 +140,25 @@ def registry_parser(kind: str) -> Callable[[], ArgumentParser]:
 def models(namespace: Namespace) -> int:
     from scine_eval.contracts.model import model_registry
 
-    return _list_registry(model_registry, namespace.format)
+    presets = {name: model_registry.get(name).describe().get("presets", []) for name in model_registry.names()}
+    if namespace.format == "json":
+        return _list_registry(model_registry, "json", {name: {"presets": rows} for name, rows in presets.items()})
+    _list_registry(model_registry, "table")
+    for name, rows in presets.items():
+        if rows:
+            table = Table(
+                title=f"{name} presets (--model PRESET; override any default with --model_args)",
+                title_justify="left",
+                caption="GiB: estimated bf16 weights, all on the GPU / with offload=model (the largest component), "
+                "before activations",
+                caption_justify="left",
+            )
+            for column in rows[0]:
+                table.add_column(column, justify="right" if isinstance(rows[0][column], int | float) else "left")
+            for row in rows:
+                table.add_row(*(str(value) for value in row.values()))
+            out.print(table)
+    return 0
 
 
 def judges_parser() -> ArgumentParser:

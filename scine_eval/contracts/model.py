@@ -66,6 +66,14 @@ class ModelAdapter(ABC):
         so a long run records it and goes on.
         """
 
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """What ``scine-eval models`` shows without building the adapter.
+
+        Optionally ``presets``: one row each (name, Hub id, resolution, frames, fps, estimated memory).
+        """
+        return {}
+
     def spec(self) -> dict[str, Any]:
         """Everything that changes the pixels (id, revision, steps, guidance, frames, size, fps, dtype)."""
         return {"adapter": self.name}
