@@ -9,6 +9,7 @@ from scine_eval.contracts.judge import JudgeItem
 from scine_eval.judges.probe import RULES, Band, ProbeJudge, Ramp
 from scine_eval.stimuli import Stimulus, render
 from scine_eval.suite import Prompt, Question
+from scine_eval.taxonomy import Node
 from scine_eval.video import sha256_file, write_video
 
 CLIP = Stimulus(duration=3.0, fps=8, size=96)
@@ -125,3 +126,59 @@ def test_the_docs_give_every_rule_with_its_points():
             assert row is not None, (node_id, value)
             points = rule.describe().get("band_1_5_5_1") or [rule.describe()["at_1"], rule.describe()["at_5"]]
             assert all(f"{p:g}" in row for p in points), (row, points)
+
+
+DIRECTED_ROLL = Node(
+    id="camera.trajectory.roll_direction", name="Roll direction", description="Which way the camera rolls.",
+    provenance="reconstructed", parent="camera.trajectory", children=(),
+    values=("roll clockwise", "roll counter-clockwise", "roll left"), question="Does the camera {value}?",
+)  # fmt: skip
+"""A leaf as a swapped-in taxonomy might have it (the bundled ``roll`` has no direction)."""
+
+
+def test_roll_direction_is_measured_both_ways_on_the_rendered_roll(judge, taxonomy, tmp_path):
+    frames = render(CLIP.with_(move="roll"), 11)  # the renderer rolls one way; played backwards it rolls the other
+    ahead, back = clip(tmp_path, "roll", frames=frames), clip(tmp_path, "unroll", frames=frames[::-1].copy())
+    asks = [(DIRECTED_ROLL, "roll clockwise"), (DIRECTED_ROLL, "roll counter-clockwise"), (DIRECTED_ROLL, "roll left")]
+    for path, expected in ((ahead, [1.0, 5.0]), (back, [5.0, 1.0])):
+        clockwise, counter, left = judge.score([directed_item(path, node, value) for node, value in asks])
+        assert [clockwise.score, counter.score] == expected and clockwise.raw["reading"] == "roll_clockwise"
+        assert left.score is None and "left and right" in left.reason
+    [plain] = judge.score([item(taxonomy, ahead, "camera.trajectory.movement_3d", "roll")])
+    [reverse] = judge.score([item(taxonomy, back, "camera.trajectory.movement_3d", "roll")])
+    assert plain.score == reverse.score == 5.0  # the bundled roll counts either way and logs which
+    assert plain.raw["clockwise_degrees"] < -10 < 10 < reverse.raw["clockwise_degrees"]
+
+
+def test_roll_direction_covers_only_camera_leaves_that_name_a_direction(judge, taxonomy):
+    from dataclasses import replace
+
+    from scine_eval.judges.probe import roll_direction
+
+    assert judge.covers(DIRECTED_ROLL)
+    assert roll_direction(DIRECTED_ROLL, "roll anti-clockwise") == "counter-clockwise"
+    assert roll_direction(DIRECTED_ROLL, "Counterclockwise roll") == "counter-clockwise"
+    assert roll_direction(DIRECTED_ROLL, "clockwise roll") == "clockwise"
+    assert roll_direction(DIRECTED_ROLL, "roll right") == "ambiguous"
+    spinning = replace(DIRECTED_ROLL, id="camera.trajectory.roll", name="Roll", values=("clockwise", "anticlockwise"))
+    assert roll_direction(spinning, "clockwise") == "clockwise" and judge.covers(spinning)
+    assert roll_direction(taxonomy["camera.trajectory.movement_3d"], "roll") is None  # no direction asked
+    events = replace(DIRECTED_ROLL, id="events.actions.roll")
+    assert roll_direction(events, "roll clockwise") is None and not judge.covers(events)
+
+
+def directed_item(path, node, value):
+    prompt = Prompt(id="p", text="a shot", suite="visuals")
+    question = Question(id=f"p:{value}", prompt_id="p", node_id=node.id, value=value, text=node.question_for(value))
+    return JudgeItem(path, sha256_file(path), 0, prompt, question, node, "default")
+
+
+def test_the_docs_give_the_roll_direction_points():
+    from pathlib import Path
+
+    from scine_eval.judges.probe import ROLL_DIRECTIONS
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "probe.md").read_text(encoding="utf-8")
+    for direction, rule in ROLL_DIRECTIONS.items():
+        row = next((line for line in text.splitlines() if line.startswith(f"| roll {direction} |")), None)
+        assert row is not None and f"{rule.at_1:g}" in row and f"{rule.at_5:g}" in row, direction

@@ -122,7 +122,7 @@ class Readings:
         change = self.light_reading  # flicker and pulse share one reading
         if change is None:
             raise Unmeasurable(f"too short to measure lighting motion: needs {MIN_SECONDS} s")
-        return change.amplitude * (change.periodicity if part == "pulse" else 1 - change.periodicity)
+        return change.pulse if part == "pulse" else change.flicker
 
 
 def _shake(track: MotionTrack) -> float:
@@ -175,6 +175,9 @@ READINGS: dict[str, Reading] = {
                            lambda r: -float(np.mean(r.tile_growth[:3]))),
     "roll": Reading("degrees", "net content rotation, either way",
                     lambda r: abs(np.degrees(r.motion.totals()["angle"]))),
+    "roll_clockwise": Reading("degrees", "net camera roll, + clockwise as seen from behind the camera (the picture "
+                              "turns counter-clockwise on screen), - counter-clockwise",
+                              lambda r: float(np.degrees(r.motion.totals()["angle"]))),
     "motion": Reading("frame widths", "path length of all camera motion above a per-step noise floor "
                       "(|shifts| + |ln scale| + |angle|/2)", lambda r: _path_length(r.motion)),
     "shake": Reading("frame widths", "RMS of the camera path minus its half-second moving average",
@@ -183,8 +186,9 @@ READINGS: dict[str, Reading] = {
     "mired": Reading("mired", "10^6 / CCT of the shades-of-grey illuminant estimate", _colour),
     "luma_mean": Reading("luma", "mean luma (0-1)", lambda r: r.tone.mean),
     "luma_std": Reading("luma", "standard deviation of luma (RMS contrast)", lambda r: r.tone.std),
-    "flicker": Reading("relative level", "detrended light-level variation x (1 - periodicity)",
+    "flicker": Reading("0-1", "how visibly the detrended light level changes (0-1) x (1 - periodicity)",
                        lambda r: r.light("flicker")),
-    "pulse": Reading("relative level", "detrended light-level variation x periodicity", lambda r: r.light("pulse")),
+    "pulse": Reading("0-1", "how visibly the detrended light level changes (0-1) x periodicity",
+                     lambda r: r.light("pulse")),
 }  # fmt: skip
 """Every reading the probe judge can take, by name."""
