@@ -83,6 +83,35 @@ class TestCachedContract(AdapterContract):
         return _request(tmp_path, "no-such-prompt")
 
 
+class TestDiffusersContract(AdapterContract):
+    name = "diffusers"
+    pixel_options = {"steps": 3, "guidance": 2.0, "frames": 9, "height": 32, "fps": 8, "flow_shift": 2.0,
+                     "negative_prompt": "blurry", "dtype": "bfloat16", "max_sequence_length": 8}  # fmt: skip
+    neutral_options = {"batch_size": 2, "device": "cpu", "model_name": "another-name"}
+    bad_arguments = {"offload": "gpu", "steps": 0, "dtype": "fp8"}  # frame and size rules: test_models_diffusers
+
+    @pytest.fixture(scope="class")
+    def pipeline(self, tmp_path_factory):
+        pytest.importorskip("diffusers")
+        from scine_eval.tiny_pipelines import make_tiny_pipeline
+
+        return make_tiny_pipeline("wan2.1", tmp_path_factory.mktemp("tiny-wan"))
+
+    @pytest.fixture
+    def base_args(self, pipeline):
+        return {"pretrained": str(pipeline), "height": 16, "width": 16, "frames": 5, "frame_step": 4, "frame_offset": 1,
+                "size_multiple": 16, "steps": 2, "dtype": "float32", "max_sequence_length": 16}  # fmt: skip
+
+    @pytest.fixture
+    def requests(self, tmp_path):
+        return [_request(tmp_path, "a"), _request(tmp_path, "b", seed=1)]
+
+    @pytest.fixture
+    def failing_request(self, tmp_path):
+        (tmp_path / "a-file").write_text("")
+        return _request(tmp_path, "c", output=tmp_path / "a-file" / "c-0.mp4")
+
+
 # -- judges -----------------------------------------------------------------------------------------------------
 
 

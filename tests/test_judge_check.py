@@ -7,8 +7,8 @@ import json
 import pytest
 
 from scine_eval.cli import main
-from scine_eval.errors import ConfigError
 from scine_eval.contracts.judge import Judgement
+from scine_eval.errors import ConfigError
 from scine_eval.judge_eval.check import JudgeCheckConfig, judge_check, outcome, plan_cases
 from scine_eval.judges.probe import ProbeJudge
 

@@ -195,6 +195,8 @@ class DiffusersT2V(ModelAdapter):
         }
         accepted = inspect.signature(pipe.__call__).parameters
         call = {k: v for k, v in kwargs.items() if v is not None and k in accepted}
+        if "guidance_scale" not in accepted and getattr(pipe, "guider", None) is not None:
+            pipe.guider = pipe.guider.new(guidance_scale=self.guidance)  # HunyuanVideo 1.5 guides through a component
         with torch.inference_mode():
             return pipe(**call).frames
 
