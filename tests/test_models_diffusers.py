@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import subprocess
 import sys
 
 import pytest
@@ -198,3 +199,29 @@ def test_an_unknown_model_says_what_exists_and_how_to_run_videos_you_have(capsys
     assert main(["--model", "hunyan", "--tasks", "camera.*"]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "Did you mean 'hunyuan'" in err and "--model cached --model_args path=DIR" in err
+
+
+def test_two_processes_generate_their_slices_into_one_store_as_one_process_would(folders, tmp_path):
+    """Under torchrun each rank generates its share of the videos; the results equal a single process's."""
+    pytest.importorskip("torch.distributed")
+    from tests.helpers import REPO, free_port, subprocess_env
+
+    args = ",".join(f"{k}={v}" for k, v in _tiny_args("wan2.1-1.3b", folders("wan2.1")).items())
+    results = {}
+    for processes in (2, 1):
+        out = tmp_path / f"out-{processes}"
+        run = ["-m", "scine_eval", "--model", "wan2.1-1.3b", "--model_args", args, "--tasks",
+               "camera.trajectory.movement_2d", "--limit", "4", "--bootstrap_iters", "0", "--output_path", str(out),
+               "--cache_dir", str(tmp_path / f"cache-{processes}")]  # fmt: skip
+        launcher = ["-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+                    "--master_port", str(free_port())] if processes == 2 else []  # fmt: skip
+        done = subprocess.run([sys.executable, *launcher, *run], cwd=REPO, env=subprocess_env(tmp_path),
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-6000:]
+        [path] = out.rglob("results_*.json")
+        results[processes] = json.loads(path.read_text())
+        videos = list((tmp_path / f"cache-{processes}" / "videos").rglob("*.mp4"))
+        assert len(videos) == results[processes]["videos"]["planned"] == 4
+    assert results[2]["config"]["world_size"] == 2
+    assert results[2]["task_hashes"] == results[1]["task_hashes"]  # the same videos, byte for byte
+    assert results[2]["videos"] == results[1]["videos"]

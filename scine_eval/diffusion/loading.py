@@ -119,11 +119,12 @@ def load_pipeline(
 ) -> Any:
     """The pipeline in eval mode on ``device`` (or offloaded), its scheduler shifted and its VAE tiled as asked."""
     import torch
-    from diffusers import DiffusionPipeline
 
     from scine_eval.compat import ensure_torchvision
 
-    ensure_torchvision()
+    ensure_torchvision()  # before diffusers imports transformers (PyPI's torchvision is a CUDA build)
+    from diffusers import DiffusionPipeline
+
     try:
         with _quiet_loading():
             pipe = DiffusionPipeline.from_pretrained(pretrained, revision=revision, torch_dtype=getattr(torch, dtype))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, Literal
@@ -155,11 +156,12 @@ class DiffusersT2V(ModelAdapter):
 
     @property
     def resolved_device(self) -> str:
+        """``auto``: this process's GPU under torchrun / accelerate (``LOCAL_RANK``), else the first GPU or the CPU."""
         if self.device != "auto":
             return self.device
         import torch
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if torch.cuda.is_available() else "cpu"
 
     @property
     def resolved_dtype(self) -> str:
@@ -177,7 +179,7 @@ class DiffusersT2V(ModelAdapter):
         import torch
 
         pipe = self._pipeline()
-        device = "cpu" if self.offload != "none" else self.resolved_device
+        device = "cpu" if self.offload != "none" else self.resolved_device  # offloaded pipelines draw noise on CPU
         kwargs: dict[str, Any] = {
             "prompt": [r.prompt for r in requests],
             "num_frames": self.frames,
