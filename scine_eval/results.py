@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from scine_eval.aggregation import Bootstrap, Estimate, SampleScore, TaskScore, mean_by
 from scine_eval.fingerprint import fingerprint
+from scine_eval.record import SCHEMA_VERSION, ResultsRecord, validate_record
 from scine_eval.suite import FACETS
 
 if TYPE_CHECKING:
     from scine_eval.plan import Context, Plan
     from scine_eval.store import VideoRecord
 
-SCHEMA_VERSION = 1
 _PACKAGES = (
     "scine-eval",
     "numpy",
@@ -47,8 +47,12 @@ _PACKAGES = (
 
 @dataclass
 class RunOutput:
-    """What a run produced: the results record and each task's per-sample log."""
+    """What a run produced: the results record and each task's per-sample log.
 
+    ``record`` is the typed record; ``results`` is the same as the JSON object a results file holds.
+    """
+
+    record: ResultsRecord
     results: dict[str, Any]
     samples: dict[str, list[dict[str, Any]]]
     files: dict[str, Path] | None = None
@@ -127,7 +131,8 @@ def build_results(
         "scine_eval_version": _version("scine-eval"),
         "schema_version": SCHEMA_VERSION,
     }
-    return RunOutput(results=record, samples=dict(logged))
+    typed = validate_record(record)  # the record's format is the pydantic model's: any drift fails here
+    return RunOutput(record=typed, results=typed.to_json_dict(), samples=dict(logged))
 
 
 def _metrics(name: str, score: TaskScore, judge: str) -> dict[str, Any]:
@@ -296,5 +301,12 @@ def _write_text(path: Path, text: str) -> Path:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text)
+    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; results are shared like any file the user writes
     os.replace(temporary, path)
     return path
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -16,6 +16,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "judge-check": ("scine_eval.cli.judge_eval:judge_check_parser", "scine_eval.cli.judge_eval:judge_check"),
     "ablate": ("scine_eval.cli.judge_eval:ablate_parser", "scine_eval.cli.judge_eval:ablate"),
     "suite": ("scine_eval.cli.suite:suite_parser", "scine_eval.cli.suite:suite"),
+    "leaderboard": (
+        "scine_eval.leaderboard.build_command:leaderboard_parser",
+        "scine_eval.leaderboard.build_command:leaderboard",
+    ),
+    "push": ("scine_eval.leaderboard.push_command:push_parser", "scine_eval.leaderboard.push_command:push"),
     "train-judge": ("scine_eval.cli.train_judge:train_judge_parser", "scine_eval.cli.train_judge:train_judge"),
 }
 """Subcommand → (parser builder, handler), as ``module:function``."""
