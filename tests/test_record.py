@@ -30,6 +30,8 @@ def _stable(results: dict) -> dict:
     """The record without what differs between machines and moments (times, versions, paths)."""
     stable = {k: v for k, v in results.items() if k not in VOLATILE}
     stable["taxonomy"] = {**stable["taxonomy"], "path": None}
+    stable["configs"] = {task: {**config, "source": Path(config["source"]).name if config.get("source") else None}
+                         for task, config in stable["configs"].items()}  # fmt: skip
     stable["config"] = {k: v for k, v in stable["config"].items() if k != "judge_spec"}  # the probe's rules: own tests
     return stable
 
