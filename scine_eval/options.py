@@ -124,6 +124,7 @@ class RunConfig(DataOptions, CacheOptions):
         log_samples: Also write per-task JSONL with every sample's prompt, question, video hash and judgement.
         strict: Fail when any video is missing or unusable, instead of counting and skipping it.
         bootstrap_iters: Bootstrap replicates for confidence intervals (0 disables them).
+        plots: Also write a pillar radar and a node bar chart (PNG, the ``plot`` extra) beside the results.
     """
 
     model: str = "synthetic"
@@ -138,6 +139,7 @@ class RunConfig(DataOptions, CacheOptions):
     log_samples: bool = False
     strict: bool = False
     bootstrap_iters: int = 1000
+    plots: bool = False
 
     def __post_init__(self) -> None:
         check_run_options(self)

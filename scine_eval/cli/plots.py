@@ -166,3 +166,78 @@ def _short(label: str) -> str:
         return label
     half = (_LABEL_CHARS - 1) // 2
     return f"{label[:half]}…{label[-half:]}"
+
+
+PILLARS = ("setup", "events", "lighting", "camera")
+"""The radar's axes, always all four, so runs on different task selections compare at a glance."""
+
+
+def run_plots(results: Mapping[str, Any], folder: str | Path, stamp: str) -> dict[str, Path]:
+    """A run's figures beside its results: a pillar radar and a node bar chart.
+
+    ``pillars_<stamp>.png`` draws the four pillars' scores (0-100; a pillar the run did not score is drawn at 0
+    and labelled so), where a pillar without a task of its own in the selection (``--tasks "camera.*"``) is
+    the sample-weighted mean of its scored tasks, the micro mean a pillar task reports. ``nodes_<stamp>.png``
+    shows every scored task's mean rating with its bootstrap interval.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    judge = results["config"]["judge"]
+    scored = {name: entry for name, entry in results["results"].items() if entry.get(f"score,{judge}") is not None}
+    folder = Path(folder)
+    files = {}
+    pillars = _pillar_scores(scored, judge)
+    if pillars:
+        figure = Figure(figsize=(5, 5))
+        axes = figure.add_subplot(projection="polar")
+        names = [*PILLARS, *sorted(set(pillars) - set(PILLARS))]
+        angles = [2 * math.pi * i / len(names) for i in range(len(names))] + [0.0]
+        values = [pillars.get(n, 0.0) for n in names]
+        axes.plot(angles, [*values, values[0]], marker="o")
+        axes.fill(angles, [*values, values[0]], alpha=0.2)
+        axes.set_xticks(angles[:-1], [n if n in pillars else f"{n}\n(not run)" for n in names])
+        axes.tick_params(axis="x", pad=10)
+        axes.set_ylim(0, 100)
+        axes.set_title(f"{results['config']['model_name']} · {judge} (0-100)")
+        figure.tight_layout()
+        files["pillars"] = _save(figure, folder / f"pillars_{stamp}.png")
+    leaves = sorted(name for name in scored if name not in results["groups"])
+    if leaves:
+        figure = Figure(figsize=(7, 0.35 * len(leaves) + 1.2))
+        axes = figure.add_subplot()
+        means = [scored[n][f"score,{judge}"] for n in leaves]
+        low = [m - (scored[n][f"score_ci_low,{judge}"] or m) for n, m in zip(leaves, means, strict=True)]
+        high = [(scored[n][f"score_ci_high,{judge}"] or m) - m for n, m in zip(leaves, means, strict=True)]
+        axes.barh(leaves, means, xerr=[low, high], color="#4c72b0", capsize=2)
+        axes.set_xlim(1, 5)
+        axes.invert_yaxis()
+        axes.set_xlabel("mean rating (1-5), 95% bootstrap interval")
+        axes.set_title(f"{results['config']['model_name']} · {judge}")
+        figure.tight_layout()
+        files["nodes"] = _save(figure, folder / f"nodes_{stamp}.png")
+    return files
+
+
+def _pillar_scores(scored: Mapping[str, Mapping[str, Any]], judge: str) -> dict[str, float]:
+    """Pillar → normalised score (0-100): the pillar's own task, else the sample-weighted mean of its tasks."""
+    pillars: dict[str, float] = {}
+    for pillar in sorted({name.split(".")[0] for name in scored}):
+        if pillar in scored:
+            pillars[pillar] = scored[pillar][f"score_norm,{judge}"]
+            continue
+        parts = [e for n, e in scored.items() if n.startswith(pillar + ".") and n.count(".") == 1] or [
+            e for n, e in scored.items() if n.startswith(pillar + ".")
+        ]
+        weight = sum(e["n_samples"] for e in parts)
+        if weight:
+            pillars[pillar] = sum(e[f"score_norm,{judge}"] * e["n_samples"] for e in parts) / weight
+    return pillars
+
+
+def _save(figure: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    return path

@@ -37,6 +37,8 @@ def run(namespace: Namespace) -> int:
         )
         if samples:
             err_console.print(f"[dim]samples:[/] {len(samples)} files samples_*.jsonl beside them", highlight=False)
+        if config.plots:
+            _plots(output)
         videos = output.results["videos"]
         if videos["missing"] or videos["unusable"]:
             err_console.print(
@@ -44,3 +46,18 @@ def run(namespace: Namespace) -> int:
                 "they are listed under 'videos' in the results (use --strict to make this fatal)[/]"
             )
     return 0
+
+
+def _plots(output) -> None:
+    """The run's pillar radar and node bar chart beside its results (a note, not a failure, without matplotlib)."""
+    from scine_eval.cli.plots import run_plots
+
+    results_file = output.files["results"]
+    stamp = results_file.stem.removeprefix("results_")
+    try:
+        files = run_plots(output.results, results_file.parent, stamp)
+    except ImportError:
+        err_console.print("[yellow]--plots needs matplotlib: pip install -c constraints.txt 'scine-eval\\[plot]'[/]")
+        return
+    for kind, path in files.items():
+        err_console.print(f"[dim]plot ({kind}):[/] {escape(str(path))}", highlight=False, soft_wrap=True)
