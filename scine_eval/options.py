@@ -125,6 +125,9 @@ class RunConfig(DataOptions, CacheOptions):
         strict: Fail when any video is missing or unusable, instead of counting and skipping it.
         bootstrap_iters: Bootstrap replicates for confidence intervals (0 disables them).
         plots: Also write a pillar radar and a node bar chart (PNG, the ``plot`` extra) beside the results.
+        push_to_hub: After the run, upload its results, leaderboard JSON and (with ``--log_samples``) per-sample
+            logs to Hugging Face Hub dataset repos under ``--hub_results_org`` (private; see ``scine-eval push``).
+        hub_results_org: The Hub user or organisation that owns the results and details repos.
     """
 
     model: str = "synthetic"
@@ -140,6 +143,8 @@ class RunConfig(DataOptions, CacheOptions):
     strict: bool = False
     bootstrap_iters: int = 1000
     plots: bool = False
+    push_to_hub: bool = False
+    hub_results_org: str | None = None
 
     def __post_init__(self) -> None:
         check_run_options(self)
@@ -158,6 +163,10 @@ def check_run_options(config: RunConfig) -> None:
         raise ConfigError(
             f"--tasks {config.tasks!r} names no task: give names, globs or files, e.g. --tasks 'camera.*'"
         )
+    if config.push_to_hub and not config.hub_results_org:
+        raise ConfigError("--push_to_hub needs --hub_results_org ORG (the Hub user or organisation to push to)")
+    if config.push_to_hub and not config.output_path:
+        raise ConfigError("--push_to_hub pushes the files a run writes: give --output_path too")
     _at_least("limit", config.limit, 1, " (leave it unset for every prompt)")
     _at_least("videos_per_prompt", config.videos_per_prompt, 1)
     _at_least("bootstrap_iters", config.bootstrap_iters, 0, " (0 disables the intervals)")

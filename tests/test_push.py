@@ -330,3 +330,27 @@ def test_cli(hub, tmp_path, monkeypatch, capsys):
     assert reports[0]["repo_id"] == "org/scine-eval-results" and len(reports[0]["uploaded"]) == 2
     assert list(hub.repos) == ["org/scine-eval-results"]
     assert push_parser().parse_args([str(tmp_path), "--org", "o", "--public"]).public is True
+
+
+def test_a_run_pushes_its_own_files_with_push_to_hub(hub, tmp_path, monkeypatch, capsys):
+    from scine_eval.cli import main
+
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    monkeypatch.setattr("huggingface_hub.constants.ENDPOINT", hub.url)
+    out = tmp_path / "out"
+    code = main(["--tasks", "camera.trajectory.movement_2d", "--model_args", "duration=2.0,fps=8,size=96",
+                 "--bootstrap_iters", "0", "--log_samples", "--push_to_hub", "--hub_results_org", "org",
+                 "--output_path", str(out), "--cache_dir", str(tmp_path / "cache")])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert set(hub.repos) == {"org/scine-eval-results", "org/details_synthetic"}
+    [results] = (out / "synthetic").glob("results_*.json")
+    assert TOKEN not in capsys.readouterr().err and TOKEN not in results.read_text()
+
+
+def test_push_to_hub_needs_an_org_and_an_output_path(capsys):
+    from scine_eval.cli import main
+
+    assert main(["--push_to_hub", "--tasks", "camera.*"]) == 2
+    assert "--push_to_hub needs --hub_results_org ORG" in capsys.readouterr().err
+    assert main(["--push_to_hub", "--hub_results_org", "org", "--output_path", "", "--tasks", "camera.*"]) == 2
+    assert "give --output_path too" in capsys.readouterr().err

@@ -39,6 +39,8 @@ def run(namespace: Namespace) -> int:
             err_console.print(f"[dim]samples:[/] {len(samples)} files samples_*.jsonl beside them", highlight=False)
         if config.plots:
             _plots(output)
+        if config.push_to_hub:
+            _push(output, config.hub_results_org)
         videos = output.results["videos"]
         if videos["missing"] or videos["unusable"]:
             err_console.print(
@@ -61,3 +63,18 @@ def _plots(output) -> None:
         return
     for kind, path in files.items():
         err_console.print(f"[dim]plot ({kind}):[/] {escape(str(path))}", highlight=False, soft_wrap=True)
+
+
+PUSH = "scine_eval.leaderboard.push:push_run"
+"""The upload, named rather than imported: the core CLI never imports the leaderboard package (as subcommands)."""
+
+
+def _push(output, org: str) -> None:
+    """Uploads the run just written (``scine-eval push``'s work): results, leaderboard JSON and sample logs."""
+    import importlib
+
+    module, _, function = PUSH.partition(":")
+    push_run = getattr(importlib.import_module(module), function)
+    for report in push_run(output.files["results"], org):
+        done = f"committed {len(report.uploaded)} file(s)" if report.uploaded else "already up to date"
+        err_console.print(f"[dim]pushed:[/] {escape(report.repo_id)}: {done}", highlight=False, soft_wrap=True)
