@@ -110,14 +110,11 @@ def bind_arguments(kind: str, name: str, cls: type, args: Mapping[str, Any]) -> 
         ConfigError: an unknown or missing argument (naming the valid ones), or a value its annotation
             rejects (naming the argument, the value and what is valid).
     """
-    parameters = {
-        p.name: p
-        for p in inspect.signature(cls).parameters.values()
-        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-    }
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in inspect.signature(cls).parameters.values())
+    signature = inspect.signature(cls).parameters.values()
+    parameters = {p.name: p for p in signature if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in signature)
     hints = _hints(cls.__init__)
-    groups = {p: _group_class(hints.get(p)) for p in parameters if _group_class(hints.get(p))}
+    groups = {p: group for p in parameters if (group := _group_class(hints.get(p)))}
     owner = {f.name: group for group, gcls in groups.items() for f in dataclasses.fields(gcls)}
     plain: dict[str, Any] = {}
     grouped: dict[str, dict[str, Any]] = {group: {} for group in groups}

@@ -156,14 +156,21 @@ def validate_record(data: dict[str, Any], source: str | Path = "results") -> Res
     version = data.get("schema_version") if isinstance(data, dict) else None
     if version != SCHEMA_VERSION:
         raise ConfigError(
-            f"results schema_version {version!r} cannot be read by this scine-eval (it reads version "
-            f"{SCHEMA_VERSION}); rerun the evaluation with this version, or read it with the scine-eval that wrote it",
+            f"unknown schema_version {version!r}; expected {SCHEMA_VERSION} (this scine-eval reads version "
+            f"{SCHEMA_VERSION}: rerun the evaluation with it, or read the file with the scine-eval that wrote it)",
             path=source,
         )
     try:
         return ResultsRecord.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(f"not a scine-eval results record: {validation_message(error)}", path=source) from None
+        first = error.errors()[0]
+        if first["type"] == "missing":
+            key = ".".join(str(part) for part in first["loc"])
+            problem = f"missing key {key!r}"
+        else:
+            problem = f"not a scine-eval results record: {validation_message(error)}"
+        hint = "expected a results record as described in docs/results.md"
+        raise ConfigError(f"{problem}; {hint}", path=source) from None
 
 
 def load_record(path: str | Path) -> ResultsRecord:
@@ -173,8 +180,14 @@ def load_record(path: str | Path) -> ResultsRecord:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError("results file not found", path=path) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot be read ({error})", path=path) from None
     except json.JSONDecodeError as error:
-        raise ConfigError(f"not valid JSON (truncated?): {error.msg} at line {error.lineno}", path=path) from None
+        raise ConfigError(
+            f"not valid JSON (truncated?): {error.msg} at line {error.lineno}, column {error.colno}; expected a "
+            "results_<time>.json record written by scine-eval",
+            path=path,
+        ) from None
     return validate_record(data, path)
 
 

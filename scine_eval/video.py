@@ -259,6 +259,11 @@ def sha256_file(path: PathLike, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def to_uint8(frames: npt.ArrayLike) -> npt.NDArray[np.uint8]:
+    """Frames in ``[0, 1]`` (a diffusers pipeline's ``output_type="np"``) as uint8, rounded and clipped."""
+    return np.clip(np.asarray(frames, dtype=np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
 def write_video(
     path: PathLike,
     frames: npt.NDArray[np.uint8],

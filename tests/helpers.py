@@ -86,3 +86,31 @@ def subprocess_env(tmp_path: Path) -> dict[str, str]:
     for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(name, None)
     return env
+
+
+def load_tiny_pipeline(folder: Path):
+    """A tiny pipeline folder loaded as users load one (``from_pretrained``), without diffusers' step bar.
+
+    Allegro's VAE decodes only in tiles and tiling is not saved with the folder, so it is switched on here, as the
+    ``allegro`` preset does.
+    """
+    from diffusers import DiffusionPipeline
+
+    pipe = DiffusionPipeline.from_pretrained(folder)
+    if type(pipe).__name__ == "AllegroPipeline":
+        pipe.vae.enable_tiling()
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def build_tiny_pipeline(builders: dict, name: str, tmp_path_factory) -> tuple[str, Path, object]:
+    """(name, folder, loaded pipeline) of one family's tiny pipeline, built into a fresh tmp folder."""
+    folder = builders[name](tmp_path_factory.mktemp(name))
+    return name, folder, load_tiny_pipeline(folder)
+
+
+def mp4_round_trip(path: Path, frames: np.ndarray, fps: float):
+    """A pipeline's ``[0, 1]`` frames written as an mp4 and read back by the project's own decoder (every frame)."""
+    from scine_eval.video import decode, to_uint8
+
+    return decode(write_video(path, to_uint8(frames), fps=fps), fps=None)

@@ -74,7 +74,7 @@ def test_result_files_are_world_readable(output):
 def test_a_record_from_another_schema_version_names_the_version(output, tmp_path):
     old = {**output.results, "schema_version": 0}
     (tmp_path / "old.json").write_text(json.dumps(old))
-    with pytest.raises(ConfigError, match=r"old\.json: results schema_version 0 cannot be read .* reads version 1"):
+    with pytest.raises(ConfigError, match=r"old\.json: unknown schema_version 0; expected 1 \(this scine-eval reads"):
         load_record(tmp_path / "old.json")
 
 

@@ -12,7 +12,7 @@ pytest.importorskip("diffusers")
 torch = pytest.importorskip("torch")
 
 from scine_eval.tiny_pipelines.hunyuan import BUILDERS  # noqa: E402
-from scine_eval.video import decode, write_video  # noqa: E402
+from tests.helpers import build_tiny_pipeline, mp4_round_trip  # noqa: E402
 
 FRAMES = 5  # the smallest num_frames above 1 under the 4k + 1 rule (4x temporal VAE compression)
 SIZE = 16  # both check or need height/width multiples of 16 (VAE spatial factor x transformer patch)
@@ -44,13 +44,7 @@ def test_every_builder_has_a_call_table():
 @pytest.fixture(scope="module", params=list(FAMILIES))
 def built(request, tmp_path_factory):
     """(family name, folder, pipeline loaded from the folder), built once per family."""
-    from diffusers import DiffusionPipeline
-
-    name = request.param
-    folder = BUILDERS[name](tmp_path_factory.mktemp(name))
-    pipe = DiffusionPipeline.from_pretrained(folder)
-    pipe.set_progress_bar_config(disable=True)
-    return name, folder, pipe
+    return build_tiny_pipeline(BUILDERS, request.param, tmp_path_factory)
 
 
 def _generate(name: str, pipe) -> np.ndarray:
@@ -106,8 +100,7 @@ def test_two_steps_give_frames_that_round_trip_through_mp4(built, tmp_path):
     assert frames.shape == (1, FRAMES, SIZE, SIZE, 3)
     assert frames.min() >= 0.0 and frames.max() <= 1.0
 
-    path = write_video(tmp_path / f"{name}.mp4", (frames[0] * 255).round().astype(np.uint8), fps=FPS)
-    video = decode(path, fps=None)
+    video = mp4_round_trip(tmp_path / f"{name}.mp4", frames[0], FPS)
     assert video.frames.shape == (FRAMES, SIZE, SIZE, 3)
     assert video.info.n_frames == FRAMES
     assert video.fps == pytest.approx(FPS)

@@ -18,7 +18,7 @@ torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
 
 from scine_eval.tiny_pipelines.t5_video import BUILDERS, MAX_SEQUENCE_LENGTH  # noqa: E402
-from scine_eval.video import decode, write_video  # noqa: E402
+from tests.helpers import load_tiny_pipeline, mp4_round_trip  # noqa: E402
 
 PROMPT = "dance monkey"
 
@@ -82,14 +82,6 @@ CASES = {
 }
 
 
-def _load(folder):
-    pipe = diffusers.DiffusionPipeline.from_pretrained(folder)
-    if type(pipe).__name__ == "AllegroPipeline":
-        pipe.vae.enable_tiling()  # Allegro's VAE only decodes in tiles, and tiling is not saved with the folder
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
-
-
 def _run(pipe, case: Case, seed: int = 0, **overrides) -> np.ndarray:
     args = {**case.call_args(), **overrides}
     return pipe(**args, generator=torch.Generator("cpu").manual_seed(seed)).frames
@@ -119,7 +111,7 @@ def test_folder_is_a_complete_pipeline(family):
 def test_loads_runs_exports_and_repeats(family, tmp_path):
     name, folder = family
     case = CASES[name]
-    pipe = _load(folder)
+    pipe = load_tiny_pipeline(folder)
     assert type(pipe).__name__ == case.pipeline
     assert type(pipe.scheduler).__name__ == case.scheduler
     assert type(pipe.tokenizer).__name__ == "ByT5Tokenizer"
@@ -130,8 +122,7 @@ def test_loads_runs_exports_and_repeats(family, tmp_path):
     assert 0.0 <= frames.min() and frames.max() <= 1.0
     assert frames.std() > 0.01  # really decoded, not a blank video
 
-    path = write_video(tmp_path / f"{name}.mp4", (frames[0] * 255).astype(np.uint8), fps=case.fps)
-    video = decode(path, fps=None)
+    video = mp4_round_trip(tmp_path / f"{name}.mp4", frames[0], case.fps)
     assert video.info.n_frames == case.frames
     assert video.frames.shape == (case.frames, case.height, case.width, 3)
     assert video.fps == pytest.approx(case.fps)
@@ -168,19 +159,19 @@ def test_cogvideox_variants_differ_as_the_checkpoints_do(tmp_path):
 
 def test_cogvideox_frames_off_the_8k_plus_1_grid(tmp_path):
     """5 frames are 2 latent frames, which the CogVideoX VAE decodes to 8: only 8k + 1 comes back as asked."""
-    pipe = _load(BUILDERS["cogvideox-2b"](tmp_path / "cogvideox-2b"))
+    pipe = load_tiny_pipeline(BUILDERS["cogvideox-2b"](tmp_path / "cogvideox-2b"))
     assert _run(pipe, CASES["cogvideox-2b"], num_frames=5).shape[1] == 8
 
 
 def test_ltx_needs_sizes_a_multiple_of_32(tmp_path):
-    pipe = _load(BUILDERS["ltx"](tmp_path / "ltx"))
+    pipe = load_tiny_pipeline(BUILDERS["ltx"](tmp_path / "ltx"))
     with pytest.raises(ValueError, match="divisible by 32"):
         _run(pipe, CASES["ltx"], height=16, width=16)
 
 
 def test_allegro_short_clip_is_not_decoded(tmp_path):
     """Allegro's tiled decoder has 24-frame tiles: 8 frames (2 latent frames) fit none and come back uniform grey."""
-    pipe = _load(BUILDERS["allegro"](tmp_path / "allegro"))
+    pipe = load_tiny_pipeline(BUILDERS["allegro"](tmp_path / "allegro"))
     frames = _run(pipe, CASES["allegro"], num_frames=8)
     assert frames.shape == (1, 8, 16, 16, 3)
     assert np.all(frames == 0.5)

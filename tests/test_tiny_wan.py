@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +12,7 @@ pytest.importorskip("diffusers")
 torch = pytest.importorskip("torch")
 
 from scine_eval.tiny_pipelines.wan import BUILDERS  # noqa: E402
-from scine_eval.video import decode, write_video  # noqa: E402
+from tests.helpers import build_tiny_pipeline, mp4_round_trip  # noqa: E402
 
 FRAMES = 5  # the smallest num_frames above 1 under Wan's 4k + 1 rule
 
@@ -40,28 +39,12 @@ def test_every_builder_has_a_call_table():
 
 @pytest.fixture(scope="module", params=list(FAMILIES))
 def built(request, tmp_path_factory):
-    """(family name, folder, pipeline loaded from the folder), built once per family."""
-    from diffusers import DiffusionPipeline
+    """(family name, folder, pipeline loaded from the folder), built once per family.
 
-    name = request.param
-    folder = BUILDERS[name](tmp_path_factory.mktemp(name))
-    pipe = DiffusionPipeline.from_pretrained(folder)
-    pipe.set_progress_bar_config(disable=True)
-    return name, folder, pipe
-
-
-@pytest.fixture(autouse=True)
-def _ftfy_optional(monkeypatch):
-    """SkyReels-V2's prompt cleaning calls ``ftfy.fix_text`` without checking that ftfy is installed (Wan checks).
-
-    Where ftfy is missing, an identity stands in (ftfy leaves these ASCII prompts unchanged).
+    SkyReels-V2's prompt cleaning needs ftfy (it calls ``ftfy.fix_text`` without checking); the ``test`` and
+    ``gen`` extras install it.
     """
-    try:
-        import ftfy  # noqa: F401
-    except ImportError:
-        from diffusers.pipelines.skyreels_v2 import pipeline_skyreels_v2
-
-        monkeypatch.setattr(pipeline_skyreels_v2, "ftfy", types.SimpleNamespace(fix_text=str), raising=False)
+    return build_tiny_pipeline(BUILDERS, request.param, tmp_path_factory)
 
 
 def _generate(name: str, pipe) -> np.ndarray:
@@ -97,8 +80,7 @@ def test_two_steps_give_frames_that_round_trip_through_mp4(built, tmp_path):
     assert frames.shape == (1, FRAMES, size, size, 3)
     assert frames.min() >= 0.0 and frames.max() <= 1.0
 
-    path = write_video(tmp_path / f"{name}.mp4", (frames[0] * 255).round().astype(np.uint8), fps=FAMILIES[name].fps)
-    video = decode(path, fps=None)
+    video = mp4_round_trip(tmp_path / f"{name}.mp4", frames[0], FAMILIES[name].fps)
     assert video.frames.shape == (FRAMES, size, size, 3)
     assert video.info.n_frames == FRAMES
     assert video.fps == pytest.approx(FAMILIES[name].fps)

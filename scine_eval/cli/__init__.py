@@ -10,7 +10,6 @@ resolved set. Each subcommand is a ``module:parser`` and ``module:handler`` pair
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -18,7 +17,7 @@ from jsonargparse import ArgumentParser, Namespace
 from rich.markup import escape
 
 from scine_eval.cli.parsing import check_options
-from scine_eval.cli.subcommands import COMMANDS
+from scine_eval.cli.subcommands import COMMANDS, load_named
 from scine_eval.errors import ScineEvalError
 from scine_eval.progress import console
 
@@ -31,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = argv[0] if argv and argv[0] in COMMANDS else "run"
     if argv and argv[0] == name:
         argv = argv[1:]
-    build, handler = (_load(target) for target in COMMANDS[name])
+    build, handler = (load_named(target) for target in COMMANDS[name])
     parser: ArgumentParser = build()
     try:
         check_options(parser, argv)
@@ -42,7 +41,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, markup=True, soft_wrap=True)
         return error.exit_code
 
-
-def _load(target: str) -> Callable:
-    module, _, attribute = target.partition(":")
-    return getattr(importlib.import_module(module), attribute)

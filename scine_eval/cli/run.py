@@ -7,7 +7,7 @@ from rich.markup import escape
 
 from scine_eval.cli.output import err_console, out
 from scine_eval.cli.parsing import config_from, config_parser, summary
-from scine_eval.cli.subcommands import COMMANDS
+from scine_eval.cli.subcommands import COMMANDS, load_named
 from scine_eval.options import RunConfig
 
 
@@ -71,10 +71,6 @@ PUSH = "scine_eval.leaderboard.push:push_run"
 
 def _push(output, org: str) -> None:
     """Uploads the run just written (``scine-eval push``'s work): results, leaderboard JSON and sample logs."""
-    import importlib
-
-    module, _, function = PUSH.partition(":")
-    push_run = getattr(importlib.import_module(module), function)
-    for report in push_run(output.files["results"], org):
+    for report in load_named(PUSH)(output.files["results"], org):
         done = f"committed {len(report.uploaded)} file(s)" if report.uploaded else "already up to date"
         err_console.print(f"[dim]pushed:[/] {escape(report.repo_id)}: {done}", highlight=False, soft_wrap=True)

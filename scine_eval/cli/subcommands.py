@@ -5,6 +5,9 @@ Named, not imported, so ``scine-eval --help`` and every subcommand load only wha
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("scine_eval.cli.run:run_parser", "scine_eval.cli.run:run"),
     "taxonomy": ("scine_eval.cli.catalog:taxonomy_parser", "scine_eval.cli.catalog:taxonomy"),
@@ -24,3 +27,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train-judge": ("scine_eval.cli.train_judge:train_judge_parser", "scine_eval.cli.train_judge:train_judge"),
 }
 """Subcommand → (parser builder, handler), as ``module:function``."""
+
+
+def load_named(target: str) -> Callable:
+    """The function a ``module:function`` name points at, imported now (how the CLI reaches extensions)."""
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)

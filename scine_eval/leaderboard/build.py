@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import math
 import os
 import shutil
@@ -26,26 +25,13 @@ from typing import Any
 from scine_eval.aggregation import normalise
 from scine_eval.errors import ConfigError
 from scine_eval.leaderboard.hf import leaderboard_record
-from scine_eval.record import SCHEMA_VERSION
+from scine_eval.record import load_record
 from scine_eval.results import safe_name, write_json
 
 PILLARS = ("camera", "lighting", "setup", "events")
 """The taxonomy's four pillars, in the radar chart's order (pillars of another taxonomy are appended)."""
 MARKER = ".scine-leaderboard"
 """Written into every output folder, so a rebuild may replace its ``requests/`` and ``results/`` safely."""
-_REQUIRED = (
-    ("schema_version",),
-    ("results",),
-    ("group_subtasks",),
-    ("configs",),
-    ("config", "model"),
-    ("config", "model_fingerprint"),
-    ("config", "judge"),
-    ("config", "judge_fingerprint"),
-    ("config", "root_tasks"),
-    ("suite", "version"),
-    ("taxonomy", "sha256"),
-)
 
 
 # -- collecting -----------------------------------------------------------------------------------------------
@@ -99,38 +85,12 @@ def find_result_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def load_run(path: Path) -> Run:
-    """Reads and checks one results record, so later steps may index it without guarding every key.
+    """Reads and checks one results record (:func:`scine_eval.record.load_record`), so later steps may index it.
 
     Raises:
-        ConfigError: unreadable or invalid JSON, an unknown ``schema_version``, or a missing key.
+        ConfigError: unreadable or invalid JSON, an unknown ``schema_version``, or a key the record must have.
     """
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        message = f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno}; truncated?)"
-        raise ConfigError(
-            f"{message}; expected a results_<time>.json record written by scine-eval", path=path
-        ) from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot be read ({error})", path=path) from error
-    if not isinstance(record, dict):
-        raise ConfigError(f"holds a JSON {type(record).__name__}; expected a results record (an object)", path=path)
-    version = record.get("schema_version")
-    if version != SCHEMA_VERSION:
-        hint = "the results format this scine-eval reads: rerun the evaluation or use the scine-eval that wrote it"
-        raise ConfigError(f"unknown schema_version {version!r}; expected {SCHEMA_VERSION} ({hint})", path=path)
-    for keys in _REQUIRED:
-        _require(record, keys, path)
-    return Run(path=path, record=record)
-
-
-def _require(record: Mapping[str, Any], keys: Sequence[str], path: Path) -> None:
-    value: Any = record
-    for depth, key in enumerate(keys):
-        if not isinstance(value, Mapping) or key not in value:
-            raise ConfigError(f"missing key {'.'.join(keys[: depth + 1])!r}; expected a results record as described "
-                              "in docs/results.md", path=path)  # fmt: skip
-        value = value[key]
+    return Run(path=path, record=load_record(path).to_json_dict())
 
 
 def newest_per_model(runs: Sequence[Run]) -> list[Run]:

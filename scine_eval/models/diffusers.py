@@ -24,7 +24,7 @@ from scine_eval.contracts.arguments import NonNegativeInt, PositiveFloat, Positi
 from scine_eval.contracts.model import GeneratedVideo, GenerationRequest, ModelAdapter, model_registry, register_model
 from scine_eval.diffusion.loading import load_pipeline, locate, require_diffusers
 from scine_eval.diffusion.presets import PRESETS, FrameRule, check_size
-from scine_eval.video import write_video
+from scine_eval.video import to_uint8, write_video
 
 log = logging.getLogger("scine_eval")
 
@@ -98,6 +98,7 @@ class DiffusersT2V(ModelAdapter):
         self.max_sequence_length = max_sequence_length
         self.batch_size, self.vae_tiling, self.compile = batch_size, vae_tiling, compile
         self._pipe: Any = None
+        self._accepted: frozenset[str] = frozenset()
 
     # -- the contract -------------------------------------------------------------------------------------
 
@@ -170,9 +171,14 @@ class DiffusersT2V(ModelAdapter):
         return "float32" if self.resolved_device == "cpu" else "bfloat16"
 
     def _pipeline(self) -> Any:
+        """The loaded pipeline; on first use also what its ``__call__`` takes, and its guidance if it has a guider."""
         if self._pipe is None:
-            self._pipe = load_pipeline(self.pretrained, self.revision, self.resolved_dtype, self.resolved_device,
-                                       self.flow_shift, self.offload, self.vae_tiling, self.compile)  # fmt: skip
+            pipe = load_pipeline(self.pretrained, self.revision, self.resolved_dtype, self.resolved_device,
+                                 self.flow_shift, self.offload, self.vae_tiling, self.compile)  # fmt: skip
+            self._accepted = frozenset(inspect.signature(pipe.__call__).parameters)
+            if "guidance_scale" not in self._accepted and getattr(pipe, "guider", None) is not None:
+                pipe.guider = pipe.guider.new(guidance_scale=self.guidance)  # HunyuanVideo 1.5 guides by a component
+            self._pipe = pipe
         return self._pipe
 
     def _call(self, requests: Sequence[GenerationRequest]) -> Any:
@@ -195,17 +201,12 @@ class DiffusersT2V(ModelAdapter):
             "max_sequence_length": self.max_sequence_length,
             "frame_rate": self.fps,
         }
-        accepted = inspect.signature(pipe.__call__).parameters
-        call = {k: v for k, v in kwargs.items() if v is not None and k in accepted}
-        if "guidance_scale" not in accepted and getattr(pipe, "guider", None) is not None:
-            pipe.guider = pipe.guider.new(guidance_scale=self.guidance)  # HunyuanVideo 1.5 guides through a component
+        call = {k: v for k, v in kwargs.items() if v is not None and k in self._accepted}
         with torch.inference_mode():
             return pipe(**call).frames
 
     def _write(self, request: GenerationRequest, video: Any) -> GeneratedVideo:
-        import numpy as np
-
-        pixels = np.clip(np.asarray(video, dtype=np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        pixels = to_uint8(video)
         try:
             path = write_video(request.output_path, pixels, fps=self.fps)
         except (OSError, ValueError) as error:
