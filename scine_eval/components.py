@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -190,3 +191,24 @@ def _build_group(kind: str, name: str, cls: type, default: Any, values: Mapping[
         raise ConfigError(f"{kind} {name!r}: {error}") from None
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{kind} {name!r}: {error}") from None
+
+
+# A ":" starts the arguments only when "key=" follows; otherwise it belongs to the name ("module:Class").
+_ARGS_START = re.compile(r"\s*(?:[A-Za-z_]\w*\s*=|$)")
+
+
+def resolve_spec(registry: Registry[Any], text: str, where: str) -> Component:
+    """Splits ``NAME`` or ``NAME:key=value,...`` and resolves the class and its arguments (``--judges``, ``--metrics``).
+
+    The name may itself hold a colon (``mypkg.judges:MyJudge:threshold=2``): the arguments start at the
+    first colon followed by ``key=``. Unknown names and bad arguments raise the registry's own errors.
+    """
+    label = text.strip()
+    name, arg_text = label, ""
+    for match in re.finditer(":", label):
+        if _ARGS_START.match(label, match.end()):
+            name, arg_text = label[: match.start()].strip(), label[match.end() :]
+            break
+    if not name:
+        raise ConfigError(f"{label!r} names no {registry.kind}; write NAME or NAME:key=value,key=value", where=where)
+    return resolve(registry, name, arg_text, label=label)

@@ -21,6 +21,7 @@ from scine_eval.contracts.model import SEED_RECIPE, GeneratedVideo, GenerationRe
 from scine_eval.distributed import from_environment
 from scine_eval.errors import ConfigError, ScineEvalError, VideoError
 from scine_eval.judge_loop import judge_items
+from scine_eval.measure import build_metrics, measure, metric_videos
 from scine_eval.options import RunConfig
 from scine_eval.plan import Context, Plan, Sample
 from scine_eval.progress import progress_bar
@@ -30,6 +31,7 @@ from scine_eval.suite import Prompt, Question
 from scine_eval.tasks import Task
 from scine_eval.taxonomy import Taxonomy
 from scine_eval.video import probe, sha256_file
+from scine_eval.workers import component_pool, run_batches, worker_count
 
 log = logging.getLogger("scine_eval")
 
@@ -46,9 +48,10 @@ def evaluate(config: RunConfig | None = None, **overrides: Any) -> RunOutput:
     context = prepare(config)
     plan = make_plan(context)
     videos = generate(context, plan)  # closes the model: its weights leave memory before the judge's arrive
+    measured = measure(context.metrics, metric_videos(videos, context.suite)) if context.dist.is_main else {}
     context.judge = context.judge_component.build()
     judgements = judge(context, plan, videos)
-    output = aggregate(context, plan, videos, judgements)
+    output = aggregate(context, plan, videos, judgements, measured)
     if context.dist.is_main and context.output_dir is not None:
         write_outputs(output, context.output_dir, config.log_samples)
     return output
@@ -59,11 +62,13 @@ def prepare(config: RunConfig) -> Context:
     taxonomy = config.load_taxonomy()
     index = config.task_index(taxonomy)
     selected = index.select(config.tasks)
+    scored = [*selected, *index.summaries(selected)]  # pillar and overall rows even for globs
     suite = config.load_suite(taxonomy)
     # Every name, argument and option is checked before either class is built: building one may load
     # model weights, and a typo in --judge must not cost a model load.
     model_part = resolve(model_registry, config.model, config.model_args)
     judge_part = resolve(judge_registry, config.judge, config.judge_args)
+    metrics = build_metrics(config.metrics)
     model = model_part.build()
     dist = from_environment()
     output_dir = _output_dir(config, model) if dist.is_main else None
@@ -71,11 +76,13 @@ def prepare(config: RunConfig) -> Context:
         config=config,
         taxonomy=taxonomy,
         suite=suite,
-        tasks=index.closure(selected),
+        tasks=index.closure(scored),
         requested=[task.name for task in selected],
-        roots=[task.name for task in index.roots(selected)],
+        roots=[task.name for task in index.roots(scored)],
         model=model,
+        model_component=model_part,
         judge_component=judge_part,
+        metrics=metrics,
         dist=dist,
         store=config.video_store(),
         cache=config.judgement_cache(),
@@ -99,7 +106,11 @@ def _output_dir(config: RunConfig, model: ModelAdapter) -> Path | None:
 
 
 def make_plan(context: Context) -> Plan:
-    """The samples of every non-group task, and the unique (prompt, seed) videos they need."""
+    """The samples of every non-group task, and the unique (prompt, seed) videos they need.
+
+    With ``--generate covered`` (the default) a video is planned only if the judge covers one of its questions:
+    the others would be made and never read (with the probe, 60 % of the bundled suite's clips).
+    """
     config, suite = context.config, context.suite
     samples: dict[str, list[Sample]] = {}
     original: dict[str, int] = {}
@@ -124,7 +135,13 @@ def make_plan(context: Context) -> Plan:
             for q in questions
             for j in range(config.videos_per_prompt)
         ]
-    pairs = sorted({(s.prompt.id, s.sample_index) for task in samples.values() for s in task})
+    every = {(s.prompt.id, s.sample_index) for task in samples.values() for s in task}
+    covers = context.judge_component.cls.covers_node  # the judge is built after generation: ask its class
+    pairs = sorted(
+        every
+        if config.generate == "all"
+        else {(s.prompt.id, s.sample_index) for task in samples.values() for s in task if covers(s.node)}
+    )
     requests = [
         GenerationRequest(
             prompt_id=p,
@@ -136,7 +153,7 @@ def make_plan(context: Context) -> Plan:
         )
         for p, j in pairs
     ]
-    return Plan(samples=samples, original=original, requests=requests)
+    return Plan(samples=samples, original=original, requests=requests, not_generated=len(every) - len(pairs))
 
 
 def _asked(task: Task, question: Question, taxonomy: Taxonomy) -> Question:
@@ -168,12 +185,25 @@ def generate(context: Context, plan: Plan) -> dict[tuple[str, int], VideoRecord]
                 )
             )
     per_call = max(1, context.model.batch_size)
-    with progress_bar("generate", len(todo), enabled=context.dist.is_main and bool(todo), unit="videos") as advance:
-        for start in range(0, len(todo), per_call):
-            batch = todo[start : start + per_call]
-            for record in _generate_batch(context.model, batch):
+    batches = [todo[start : start + per_call] for start in range(0, len(todo), per_call)]
+    final_of = {request.output_path: final for final, request in todo}
+    workers = (
+        worker_count(context.config.num_workers, len(batches), context.dist.world_size)
+        if context.model.cpu_bound
+        else 1
+    )
+    with (
+        component_pool(context.model_component, workers if len(batches) > 1 else 1) as pool,
+        progress_bar("generate", len(todo), enabled=context.dist.is_main and bool(todo), unit="videos") as advance,
+    ):
+
+        def store(requests: list[GenerationRequest], out: list[GeneratedVideo] | BaseException) -> None:
+            for record in _batch_records(context.model.name, requests, out, final_of):
                 records[(record.prompt_id, record.seed)] = record
-            advance(len(batch))
+            advance(len(requests))
+
+        requests = [[request for _, request in batch] for batch in batches]
+        run_batches(pool, context.model, "generate", requests, store)
     context.model.close()
     merged = {key: rec for part in context.dist.all_gather(records) for key, rec in part.items()}
     failed = [rec for rec in merged.values() if not rec.ok]
@@ -183,18 +213,22 @@ def generate(context: Context, plan: Plan) -> dict[tuple[str, int], VideoRecord]
     return merged
 
 
-def _generate_batch(model: ModelAdapter, batch: list[tuple[Path, GenerationRequest]]) -> list[VideoRecord]:
-    """One ``generate`` call for up to ``batch_size`` requests; a failing call fails only its own requests."""
-    requests = [request for _, request in batch]
-    try:
-        results = model.generate(requests)
-        if len(results) != len(requests):
-            raise TypeError(f"generate() returned {len(results)} results for {len(requests)} requests")
-    except Exception as error:  # one failing call must not end a long run; it is recorded per request instead
-        log.warning("generation failed for %d request(s) from %s: %s", len(requests), requests[0].prompt_id, error)
-        reason = f"generation failed: {type(error).__name__}: {error}"
+def _batch_records(
+    model: str,
+    requests: list[GenerationRequest],
+    out: list[GeneratedVideo] | BaseException,
+    final_of: dict[Path, Path],
+) -> list[VideoRecord]:
+    """The records of one ``generate`` call: its results, or (it raised, here or in a worker) its failure."""
+    if not isinstance(out, BaseException) and len(out) != len(requests):
+        out = TypeError(f"generate() returned {len(out)} results for {len(requests)} requests")
+    if isinstance(out, BaseException):  # one failing call must not end a long run; it is recorded per request
+        log.warning("generation failed for %d request(s) from %s (%s): %s", len(requests), requests[0].prompt_id,
+                    model, out)  # fmt: skip
+        reason = f"generation failed: {type(out).__name__}: {out}"
         return [VideoRecord(r.prompt_id, r.seed, r.sample_index, None, error=reason) for r in requests]
-    return [_stored(request, result, final) for (final, request), result in zip(batch, results, strict=True)]
+    pairs = zip(requests, out, strict=True)
+    return [_stored(request, result, final_of[request.output_path]) for request, result in pairs]
 
 
 def _stored(request: GenerationRequest, result: GeneratedVideo, final: Path) -> VideoRecord:
@@ -244,8 +278,8 @@ def judge(context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecor
     judge_obj = context.judge
     items: dict[str, dict[str, JudgeItem]] = defaultdict(dict)
     for sample in (s for task in plan.samples.values() for s in task):
-        video = videos[(sample.prompt.id, sample.seed)]
-        if video.ok and judge_obj.covers(sample.node):
+        video = videos.get((sample.prompt.id, sample.seed))
+        if video is not None and video.ok and judge_obj.covers(sample.node):
             item = JudgeItem(
                 Path(video.path),
                 video.sha256,
@@ -258,9 +292,15 @@ def judge(context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecor
             items[video.sha256].setdefault(item.key, item)
     mine = context.dist.shard(sorted(items))
     done = judge_items(judge_obj, context.cache, {video: items[video] for video in mine},
-                       progress=context.dist.is_main)  # fmt: skip
+                       progress=context.dist.is_main, component=context.judge_component,
+                       num_workers=_workers(context))  # fmt: skip
     judge_obj.close()
     return {key: j for part in context.dist.all_gather(done) for key, j in part.items()}
+
+
+def _workers(context: Context) -> int:
+    """``--num_workers``, else this rank's share of the cores."""
+    return context.config.num_workers or worker_count(None, 1 << 30, context.dist.world_size)
 
 
 def aggregate(
@@ -268,6 +308,7 @@ def aggregate(
     plan: Plan,
     videos: dict[tuple[str, int], VideoRecord],
     judgements: dict[tuple[str, str], Judgement],
+    measured: dict[str, dict[str, Any]] | None = None,
 ) -> RunOutput:
     """Attaches each sample's judgement (or why it has none) and scores the task tree."""
     logged: dict[str, list[dict]] = {}
@@ -280,7 +321,10 @@ def aggregate(
     prompts = [s.prompt_id for rows in scored.values() for s in rows]
     bootstrap = Bootstrap(prompts, iters=context.config.bootstrap_iters, seed=context.config.seed)
     scores = score_tasks(context.tasks, scored, bootstrap)
-    return build_results(context, plan, videos, logged, scored, scores, bootstrap, SEED_RECIPE)
+    return build_results(context, plan, videos, logged, scored, scores, bootstrap, SEED_RECIPE, measured or {})
+
+
+_NOT_GENERATED = VideoRecord("", 0, 0, None, error="not generated: the judge covers none of its questions")
 
 
 def _outcome(
@@ -289,17 +333,17 @@ def _outcome(
     videos: dict[tuple[str, int], VideoRecord],
     judgements: dict[tuple[str, str], Judgement],
 ) -> dict[str, Any]:
-    video = videos[(sample.prompt.id, sample.seed)]
+    video = videos.get((sample.prompt.id, sample.seed), _NOT_GENERATED)
     key = item_key(sample.prompt, sample.question, sample.rubric)
-    if not video.ok:
-        status, judgement = (
-            ("missing_video" if video.path is None else "video_error"),
-            Judgement.abstain(video.error),
-        )
-    elif not context.judge.covers(sample.node):
+    if not context.judge.covers(sample.node):  # first: an uncovered question's video may not have been made
         status, judgement = (
             "not_covered",
             Judgement.abstain(f"judge {context.judge.name!r} does not cover {sample.node.id!r}"),
+        )
+    elif not video.ok:
+        status, judgement = (
+            ("missing_video" if video.path is None else "video_error"),
+            Judgement.abstain(video.error),
         )
     else:
         judgement = judgements[(video.sha256, key)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from scine_eval.errors import ConfigError
 
@@ -128,6 +128,13 @@ class RunConfig(DataOptions, CacheOptions):
         push_to_hub: After the run, upload its results, leaderboard JSON and (with ``--log_samples``) per-sample
             logs to Hugging Face Hub dataset repos under ``--hub_results_org`` (private; see ``scine-eval push``).
         hub_results_org: The Hub user or organisation that owns the results and details repos.
+        generate: Which videos to make: ``covered`` (those with a question the judge covers; the others
+            are counted in the results, never judged) or ``all`` (every planned video, to judge later with
+            another judge). With a judge that covers every node, such as the VLMs, both are the same.
+        metrics: Video metrics computed over the run's videos beside the SCINE scores, each ``NAME`` or
+            ``NAME:key=value,...`` (``scine-eval metrics`` lists them): ``clipsim``, ``fvd``, ``is``, ``vsa``.
+        num_workers: Processes for CPU-bound work (the ``synthetic`` renderer, the ``probe`` judge); default
+            every core this process may use. 1 runs everything in this process. Results are identical.
     """
 
     model: str = "synthetic"
@@ -145,6 +152,9 @@ class RunConfig(DataOptions, CacheOptions):
     plots: bool = False
     push_to_hub: bool = False
     hub_results_org: str | None = None
+    generate: Literal["covered", "all"] = "covered"
+    metrics: list[str] = field(default_factory=list)
+    num_workers: int | None = None
 
     def __post_init__(self) -> None:
         check_run_options(self)
@@ -168,12 +178,15 @@ def check_run_options(config: RunConfig) -> None:
     if config.push_to_hub and not config.output_path:
         raise ConfigError("--push_to_hub pushes the files a run writes: give --output_path too")
     _at_least("limit", config.limit, 1, " (leave it unset for every prompt)")
+    _at_least("num_workers", config.num_workers, 1, " (leave it unset for every core)")
+    if config.generate not in ("covered", "all"):
+        raise ConfigError(f"--generate {config.generate!r} is not valid: use 'covered' or 'all'")
     _at_least("videos_per_prompt", config.videos_per_prompt, 1)
     _at_least("bootstrap_iters", config.bootstrap_iters, 0, " (0 disables the intervals)")
 
 
 def _at_least(name: str, value: Any, low: int, hint: str = "") -> None:
-    if value is None and name == "limit":
+    if value is None and name in ("limit", "num_workers"):  # unset: every prompt, every core
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ConfigError(

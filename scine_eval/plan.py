@@ -13,6 +13,7 @@ from pathlib import Path
 from scine_eval.cache import JudgementCache
 from scine_eval.components import Component
 from scine_eval.contracts.judge import Judge
+from scine_eval.contracts.metric import VideoMetric
 from scine_eval.contracts.model import GenerationRequest, ModelAdapter
 from scine_eval.distributed import Distributed
 from scine_eval.options import RunConfig
@@ -36,8 +37,12 @@ class Context:
     roots: list[str]
     """Those of them not inside another selected group: where tables and breakdowns start."""
     model: ModelAdapter
+    model_component: Component[ModelAdapter]
+    """The model's class and checked arguments: what worker processes build their copies from."""
     judge_component: Component[Judge]
     """The judge, checked but not built: it is built once generation is over and the model's memory is freed."""
+    metrics: dict[str, VideoMetric]
+    """``--metrics`` by what the user wrote, built (options and files checked; models load on first use)."""
     dist: Distributed
     store: VideoStore
     cache: JudgementCache
@@ -68,3 +73,5 @@ class Plan:
     """Samples of each such task before ``--limit``."""
     requests: list[GenerationRequest]
     """Unique (prompt, seed) pairs to generate, sorted."""
+    not_generated: int = 0
+    """(prompt, seed) videos left out because the judge covers none of their questions (``--generate covered``)."""

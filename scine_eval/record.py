@@ -11,6 +11,7 @@ schema this version cannot read.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,6 +52,10 @@ class VideoFailure(_Record):
 
 class Videos(_Record):
     planned: int
+    not_generated: int = 0
+    """Videos left out because the judge covers none of their questions (``--generate covered``)."""
+    generate: Literal["covered", "all"] = "all"
+    """The run's ``--generate``; records written before the option existed generated every video."""
     usable: int
     missing: int
     unusable: int
@@ -66,6 +71,18 @@ class Estimate(_Record):
     ci_high: float | None
     n_samples: int
     n_prompts: int
+
+
+class MetricEntry(_Record):
+    """A video metric over the run's videos (``--metrics``): its value, or ``None`` and why."""
+
+    metric: str
+    value: float | None
+    n_videos: int
+    reason: str | None
+    higher_is_better: bool
+    spec: dict[str, Any]
+    details: dict[str, Any]
 
 
 class RunConfig(BaseModel):
@@ -115,6 +132,28 @@ class Environment(_Record):
     packages: dict[str, str]
 
 
+@dataclass(frozen=True)
+class TaskResult:
+    """One task's headline numbers under the run's judge, read from its ``metric,judge`` keys."""
+
+    name: str
+    score: float | None
+    """Mean rating on the 1-5 scale; ``None`` where nothing was scored."""
+    score_norm: float | None
+    """The same on 0-100: ``(score - 1) / 4 * 100``."""
+    ci_low: float | None
+    ci_high: float | None
+    n_samples: int
+    n_prompts: int
+    node: str | None
+    """The taxonomy node a family task was derived from (``None`` for roots and hand-written tasks)."""
+    subtasks: tuple[str, ...]
+
+    @property
+    def is_group(self) -> bool:
+        return bool(self.subtasks)
+
+
 class ResultsRecord(_Record):
     """One run's results, in lm-evaluation-harness's shape plus SCINE's breakdowns and video accounting."""
 
@@ -140,6 +179,8 @@ class ResultsRecord(_Record):
     total_evaluation_time_seconds: float
     environment: Environment
     scine_eval_version: str | None
+    metrics: dict[str, MetricEntry] = Field(default_factory=dict)
+    """``--metrics`` by name (FVD, CLIPSIM, IS, VSA); empty when none was asked for."""
     schema_version: Literal[1] = SCHEMA_VERSION
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -149,6 +190,34 @@ class ResultsRecord(_Record):
     @property
     def judge(self) -> str:
         return self.config.judge
+
+    @property
+    def model_name(self) -> str:
+        return self.config.model_name or self.config.model
+
+    def task(self, name: str) -> TaskResult:
+        """``name``'s scores under the run's judge (readers never spell ``"score,<judge>"`` themselves)."""
+        metrics, judge = self.results[name], self.judge
+
+        def number(key: str) -> float | None:
+            value = metrics.get(f"{key},{judge}")
+            return None if value is None else float(value)
+
+        return TaskResult(
+            name=name,
+            score=number("score"),
+            score_norm=number("score_norm"),
+            ci_low=number("score_ci_low"),
+            ci_high=number("score_ci_high"),
+            n_samples=int(metrics.get("n_samples") or 0),
+            n_prompts=int(metrics.get("n_prompts") or 0),
+            node=(self.configs.get(name) or {}).get("node") or None,
+            subtasks=tuple(self.group_subtasks.get(name, ())),
+        )
+
+    def tasks(self) -> list[TaskResult]:
+        """Every task of the run, in the record's order."""
+        return [self.task(name) for name in self.results]
 
 
 def validate_record(data: dict[str, Any], source: str | Path = "results") -> ResultsRecord:

@@ -27,6 +27,7 @@ from scine_eval.aggregation import Bootstrap, Estimate, SampleScore, TaskScore, 
 from scine_eval.fingerprint import fingerprint
 from scine_eval.record import SCHEMA_VERSION, ResultsRecord, validate_record
 from scine_eval.suite import FACETS
+from scine_eval.tasks import OVERALL
 
 if TYPE_CHECKING:
     from scine_eval.plan import Context, Plan
@@ -67,6 +68,7 @@ def build_results(
     scores: Mapping[str, TaskScore],
     bootstrap: Bootstrap,
     seed_recipe: str,
+    metrics: Mapping[str, Any] | None = None,
 ) -> RunOutput:
     judge = context.judge.name
     results, groups = {}, {}
@@ -86,7 +88,7 @@ def build_results(
         "higher_is_better": {n: {"score": True, "score_norm": True} for n in context.tasks},
         "n-samples": {n: _counts(plan.original[n], logged[n]) for n in plan.samples},
         "breakdowns": _breakdowns(context, scored, bootstrap),
-        "videos": _video_summary(videos),
+        "videos": _video_summary(videos, plan.not_generated, context.config.generate),
         "config": {
             "model": context.model.name,
             "model_args": config.model_args,
@@ -129,6 +131,7 @@ def build_results(
         "total_evaluation_time_seconds": round(finished.timestamp() - context.started, 3),
         "environment": _environment(),
         "scine_eval_version": _version("scine-eval"),
+        "metrics": dict(metrics or {}),
         "schema_version": SCHEMA_VERSION,
     }
     typed = validate_record(record)  # the record's format is the pydantic model's: any drift fails here
@@ -165,9 +168,13 @@ def _counts(original: int, rows: list[dict]) -> dict[str, int]:
 
 
 def _breakdowns(context: Context, scored: Mapping[str, Sequence[SampleScore]], bootstrap: Bootstrap) -> dict:
-    """Micro means by suite, role, difficulty and genre, for each root of the selection."""
+    """Micro means by suite, role, difficulty and genre, for each root of the selection.
+
+    A run-added ``overall`` would hide the pillars' breakdowns, so its members get theirs too.
+    """
     out = {}
-    for name in context.roots:
+    added = [m for root in context.roots if root == OVERALL for m in context.tasks[root].subtasks]
+    for name in [*context.roots, *added]:
         samples = _samples_under(context, name, scored)
         out[name] = {
             facet: {
@@ -199,10 +206,12 @@ def _estimate_dict(estimate: Estimate) -> dict[str, Any]:
     }
 
 
-def _video_summary(videos: Mapping[tuple[str, int], VideoRecord]) -> dict[str, Any]:
+def _video_summary(videos: Mapping[tuple[str, int], VideoRecord], not_generated: int, mode: str) -> dict[str, Any]:
     failed = [v for v in videos.values() if not v.ok]
     return {
         "planned": len(videos),
+        "not_generated": not_generated,
+        "generate": mode,
         "usable": len(videos) - len(failed),
         "missing": sum(v.path is None for v in failed),
         "unusable": sum(v.path is not None for v in failed),
@@ -248,7 +257,7 @@ def write_outputs(output: RunOutput, folder: Path, log_samples: bool) -> dict[st
         "results": write_json(folder / f"results_{stamp}.json", output.results),
     }
     for name in exporter_registry.names():
-        exported = exporter_registry.get(name)().export(output.results)
+        exported = exporter_registry.get(name)().export(output.record)
         files[name] = write_json(folder / f"{safe_name(name)}_{stamp}.json", exported)
     if log_samples:
         for task, rows in output.samples.items():

@@ -236,16 +236,16 @@ def _local_folder(source: str) -> Path | None:
 def _local_rows(folder: Path, config: str) -> tuple[list[dict], list[str] | None]:
     """A local folder's ``config`` table, and where each row is (its file and line) when the table is one jsonl file.
 
-    The jsonl file is read line by line before ``datasets`` loads it, so a line that is not JSON is named by
-    its number (``datasets`` only says the table failed); ``datasets`` skips blank lines, and so does the count.
+    One UTF-8 jsonl file is read here, line by line, so a line that is not JSON is named by its number; it
+    needs no ``datasets`` (whose import alone costs about a second, on every ``scine-eval tasks``). Parquet,
+    several files or globs go through ``datasets``. Blank lines are skipped, as ``datasets`` skips them.
     """
     file = _jsonl_file(folder, config)
-    lines = _jsonl_lines(folder, file) if file is not None else None
-    rows = _rows(str(folder), config, folder)
-    if file is None or lines is None or len(lines) != len(rows):
-        return rows, None
+    parsed = _jsonl_rows(folder, file) if file is not None else None
+    if parsed is None:
+        return _rows(str(folder), config, folder), None
     label = file.relative_to(folder).as_posix() if file.is_relative_to(folder) else str(file)
-    return rows, [f"{label} line {number}" for number in lines]
+    return [row for _, row in parsed], [f"{label} line {number}" for number, _ in parsed]
 
 
 def _jsonl_file(folder: Path, config: str) -> Path | None:
@@ -282,8 +282,8 @@ def _card_paths(card: str, config: str) -> list[str]:
     return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
 
 
-def _jsonl_lines(folder: Path, file: Path) -> list[int] | None:
-    """The 1-based numbers of ``file``'s non-blank lines: row i of the table is line ``lines[i]``.
+def _jsonl_rows(folder: Path, file: Path) -> list[tuple[int, dict]] | None:
+    """``file``'s rows with their 1-based line numbers (blank lines skipped).
 
     A line that is not a JSON object raises :class:`ConfigError` naming it; ``None`` where the file is not
     UTF-8 (``datasets`` then says what is wrong).
@@ -293,7 +293,7 @@ def _jsonl_lines(folder: Path, file: Path) -> list[int] | None:
     except UnicodeDecodeError:
         return None
     label = file.relative_to(folder).as_posix() if file.is_relative_to(folder) else str(file)
-    lines = []
+    rows = []
     # Split on "\n" only: str.splitlines would also split at U+2028 and friends, which JSON strings may hold.
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -312,8 +312,8 @@ def _jsonl_lines(folder: Path, file: Path) -> list[int] | None:
                 path=folder,
                 where=f"{label} line {number}",
             )
-        lines.append(number)
-    return lines
+        rows.append((number, row))
+    return rows
 
 
 def _rows(source: str, config: str, local: Path | None, revision: str | None = None) -> list[dict]:

@@ -37,6 +37,10 @@ ENTRY_POINT_GROUP = "scine_eval.tasks"
 """Plugins name a folder of task YAML files here (the entry point loads to a path or a callable returning one)."""
 YAML_SUFFIXES = (".yaml", ".yml")
 
+OVERALL = "overall"
+"""The summary group a run adds over its top-level tasks when there are several (see ``TaskIndex.summaries``)."""
+OVERALL_DESCRIPTION = "Mean of the run's top-level tasks (added by the run, not a registered task)."
+
 
 class TaskFileSpec(BaseModel):
     """One task YAML file after ``include:`` is resolved."""
@@ -293,6 +297,33 @@ class TaskIndex:
         words = [w for w in pattern.replace("*", " ").replace("?", " ").replace(".", " ").split() if w]
         return [name for name in self.names() if any(w in name for w in words)][:20] or self.names()
 
+    def summaries(self, tasks: Sequence[Task]) -> list[Task]:
+        """The summary rows a selection implies: every group it completes, and ``overall`` over its tops.
+
+        ``--tasks "camera.*"`` names camera's members but not ``camera``; a reader still wants the pillar's
+        row, so each registered group whose members are all selected (at any depth) is scored too. When
+        more than one top-level task remains, an ``overall`` group (the macro mean of those tops, like
+        every group) is added; it is the run's own, never registered, and is skipped if a task of that
+        name exists.
+        """
+        chosen = dict(self.closure(tasks))
+        added: list[Task] = []
+        grew = True
+        while grew:
+            grew = False
+            for name in self._order:
+                task = self.get(name)
+                if name not in chosen and task.is_group and all(member in chosen for member in task.subtasks):
+                    chosen.update(self.closure([task]))
+                    added.append(task)
+                    grew = True
+        tops = self.roots([*tasks, *added])
+        if len(tops) > 1 and OVERALL not in self.registry:
+            leaves = _unique(leaf for task in tops for leaf in task.leaves)
+            names = tuple(task.name for task in tops)
+            added.append(Task(name=OVERALL, leaves=leaves, subtasks=names, description=OVERALL_DESCRIPTION))
+        return added
+
     def roots(self, tasks: Sequence[Task]) -> list[Task]:
         """The tasks that are not members (at any depth) of another task in ``tasks``: where tables start."""
         inside = {name for task in tasks for name in self.closure([task]) if name != task.name}
@@ -306,7 +337,7 @@ class TaskIndex:
             task = stack.pop()
             if task.name not in out:
                 out[task.name] = task
-                stack.extend(self.get(name) for name in reversed(task.subtasks))
+                stack.extend(self.get(name) for name in reversed(task.subtasks) if name not in out)
         return out
 
 

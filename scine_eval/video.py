@@ -327,13 +327,16 @@ def write_video(
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp.{writer_id()}{target.suffix}")
     try:
         with av.open(str(tmp), mode="w") as container:
-            stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(100_000))
+            rate = Fraction(fps).limit_denominator(100_000)
+            stream = container.add_stream(codec, rate=rate)
             stream.width = width
             stream.height = height
             stream.pix_fmt = "yuv420p"
             stream.options = {**({"crf": str(crf)} if codec in _CRF_CODECS else {}), **(options or {})}
-            for rgb in array:
+            for index, rgb in enumerate(array):
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+                # Explicit timestamps (frame i at i / fps) rather than the encoder's guess.
+                frame.pts, frame.time_base = index, 1 / rate
                 container.mux(stream.encode(frame))
             container.mux(stream.encode(None))  # flush the encoder's delayed frames
         os.replace(tmp, target)

@@ -159,15 +159,20 @@ def hub(monkeypatch) -> Iterator[FakeHub]:
         thread.join(timeout=5)
 
 
-def _results(judge: str = "probe") -> dict:
-    entry = {f"score,{judge}": 4.0, f"score_norm,{judge}": 75.0, f"score_ci_low,{judge}": 3.5,
-             f"score_ci_high,{judge}": 4.5, "n_samples": 3, "n_prompts": 3}  # fmt: skip
-    return {
-        "results": {"camera.trajectory.movement_2d": {"alias": "x", **entry}},
-        "config": {"model": "synthetic", "model_name": MODEL, "model_sha": "s1", "judge": judge},
-        "suite": {"name": "starter", "version": "starter@abc"},
-        "scine_eval_version": "0.0.test",
-    }
+def _results() -> dict:
+    """The golden results record (a real run's, its volatile keys filled back), renamed to this module's model."""
+    record = json.loads((Path(__file__).parent / "golden" / "results_synthetic_probe.json").read_text())
+    record.update(date=1.0, start_time="2026-01-02T03:04:05", end_time="2026-01-02T03:04:06", git_hash=None,
+                  total_evaluation_time_seconds=1.0, task_hashes={}, environment={"python": "3", "platform": "x",
+                  "packages": {}})  # fmt: skip
+    record["config"].update(model_name=MODEL, model_sha="s1", judge_spec={"judge": "probe"})
+    record["scine_eval_version"] = "0.0.test"
+    record["suite"]["version"] = "starter@abc"
+    record["results"]["camera.trajectory.movement_2d"].update(
+        {"score,probe": 4.0, "score_norm,probe": 75.0, "score_ci_low,probe": 3.5, "score_ci_high,probe": 4.5,
+         "n_samples": 3}
+    )  # fmt: skip
+    return record
 
 
 def write_run(folder: Path, time: str = TIME) -> Path:
@@ -303,7 +308,10 @@ def test_bad_inputs(tmp_path):
         push_results(tmp_path, "org")
     bad = tmp_path / "results_2026.json"
     bad.write_text("{not json")
-    with pytest.raises(ConfigError, match="not a scine-eval results record"):
+    with pytest.raises(ConfigError, match=r"results_2026.json: not valid JSON \(truncated\?\)"):
+        read_run(bad)
+    bad.write_text(json.dumps({**_results(), "schema_version": 7}))
+    with pytest.raises(ConfigError, match="unknown schema_version 7; expected 1"):
         read_run(bad)
 
 

@@ -22,15 +22,3 @@ def test_plots_are_written_beside_the_results(tmp_path, capsys):
         path = folder / f"{kind}_{stamp}.png"
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5_000, path
         assert f"plot ({kind})" in err
-
-
-def test_pillar_scores_fall_back_to_the_weighted_mean_of_their_tasks():
-    from scine_eval.cli.plots import _pillar_scores
-
-    scored = {
-        "camera.trajectory": {"score_norm,probe": 100.0, "n_samples": 3},
-        "camera.extrinsics": {"score_norm,probe": 0.0, "n_samples": 1},
-        "camera.trajectory.static": {"score_norm,probe": 10.0, "n_samples": 3},  # inside camera.trajectory
-        "lighting": {"score_norm,probe": 40.0, "n_samples": 9},
-    }
-    assert _pillar_scores(scored, "probe") == {"camera": 75.0, "lighting": 40.0}

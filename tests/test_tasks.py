@@ -177,6 +177,25 @@ def test_closure_adds_members_of_groups_recursively(index):
 # -- task files -------------------------------------------------------------------------------------
 
 
+def test_summaries_complete_the_pillars_a_glob_names_and_add_an_overall(index):
+    selected = index.select(["camera.*", "lighting.*"])
+    assert "camera" not in names(selected)
+    added = index.summaries(selected)
+    assert names(added) == ["camera", "lighting", "overall"]
+    overall = added[-1]
+    assert overall.subtasks == ("camera", "lighting") and overall.aggregation == "macro"
+    assert set(overall.leaves) == set(index.get("camera").leaves) | set(index.get("lighting").leaves)
+    assert names(index.roots([*selected, *added])) == ["overall"]
+
+
+def test_summaries_lift_only_complete_groups(index):
+    partial = index.select(["camera.trajectory.static", "camera.trajectory.gear"])
+    assert names(index.summaries(partial)) == ["overall"]  # camera.trajectory has other members
+    whole = index.select(["camera.trajectory.*"])
+    assert names(index.summaries(whole)) == ["camera.trajectory"]  # one top: no overall
+    assert index.summaries(index.select(["scine"])) == []
+
+
 def test_group_file_aggregates_named_tasks(taxonomy, tmp_path):
     """A ``group:`` aggregates its tasks: their leaves in order, and them as members."""
     path = write(

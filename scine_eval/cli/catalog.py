@@ -243,3 +243,16 @@ def _list_registry(registry, fmt: str, extra: dict[str, dict] | None = None) -> 
 
 
 models_parser = registry_parser("models")
+metrics_parser = registry_parser("metrics")
+
+
+def metrics(namespace: Namespace) -> int:
+    """The video metrics ``--metrics`` takes (FVD, CLIPSIM, IS, VSA), with what each measures."""
+    from scine_eval.contracts.metric import metric_registry
+
+    extra = {
+        name: {"measures": metric_registry.get(name).description,
+               "better": "higher" if metric_registry.get(name).higher_is_better else "lower"}
+        for name in metric_registry.names()
+    }  # fmt: skip
+    return _list_registry(metric_registry, namespace.format, extra)

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from scine_eval.cli.tables import no_accuracy_reason
+from scine_eval.headline import PILLARS, pillar_scores
+from scine_eval.record import ResultsRecord
 
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "h")
 _LABEL_CHARS = 48
@@ -168,28 +170,23 @@ def _short(label: str) -> str:
     return f"{label[:half]}…{label[-half:]}"
 
 
-PILLARS = ("setup", "events", "lighting", "camera")
-"""The radar's axes, always all four, so runs on different task selections compare at a glance."""
-
-
-def run_plots(results: Mapping[str, Any], folder: str | Path, stamp: str) -> dict[str, Path]:
+def run_plots(record: ResultsRecord, folder: str | Path, stamp: str) -> dict[str, Path]:
     """A run's figures beside its results: a pillar radar and a node bar chart.
 
-    ``pillars_<stamp>.png`` draws the four pillars' scores (0-100; a pillar the run did not score is drawn at 0
-    and labelled so), where a pillar without a task of its own in the selection (``--tasks "camera.*"``) is
-    the sample-weighted mean of its scored tasks, the micro mean a pillar task reports. ``nodes_<stamp>.png``
-    shows every scored task's mean rating with its bootstrap interval.
+    ``pillars_<stamp>.png`` draws the four pillars' scores (0-100, as the leaderboard computes them:
+    :func:`scine_eval.headline.pillar_scores`; a pillar the run did not score is drawn at 0 and labelled so).
+    ``nodes_<stamp>.png`` shows every scored task that is not a group with its mean rating and bootstrap
+    interval.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    judge = results["config"]["judge"]
-    scored = {name: entry for name, entry in results["results"].items() if entry.get(f"score,{judge}") is not None}
+    title = f"{record.model_name} · {record.judge}"
     folder = Path(folder)
     files = {}
-    pillars = _pillar_scores(scored, judge)
+    pillars = {name: score.value for name, score in pillar_scores(record).items() if score.value is not None}
     if pillars:
         figure = Figure(figsize=(5, 5))
         axes = figure.add_subplot(projection="polar")
@@ -201,40 +198,24 @@ def run_plots(results: Mapping[str, Any], folder: str | Path, stamp: str) -> dic
         axes.set_xticks(angles[:-1], [n if n in pillars else f"{n}\n(not run)" for n in names])
         axes.tick_params(axis="x", pad=10)
         axes.set_ylim(0, 100)
-        axes.set_title(f"{results['config']['model_name']} · {judge} (0-100)")
+        axes.set_title(f"{title} (0-100)")
         figure.tight_layout()
         files["pillars"] = _save(figure, folder / f"pillars_{stamp}.png")
-    leaves = sorted(name for name in scored if name not in results["groups"])
+    leaves = sorted((t for t in record.tasks() if t.score is not None and not t.is_group), key=lambda t: t.name)
     if leaves:
         figure = Figure(figsize=(7, 0.35 * len(leaves) + 1.2))
         axes = figure.add_subplot()
-        means = [scored[n][f"score,{judge}"] for n in leaves]
-        low = [m - (scored[n][f"score_ci_low,{judge}"] or m) for n, m in zip(leaves, means, strict=True)]
-        high = [(scored[n][f"score_ci_high,{judge}"] or m) - m for n, m in zip(leaves, means, strict=True)]
-        axes.barh(leaves, means, xerr=[low, high], color="#4c72b0", capsize=2)
+        means = [t.score for t in leaves]
+        low = [t.score - (t.ci_low or t.score) for t in leaves]
+        high = [(t.ci_high or t.score) - t.score for t in leaves]
+        axes.barh([t.name for t in leaves], means, xerr=[low, high], color="#4c72b0", capsize=2)
         axes.set_xlim(1, 5)
         axes.invert_yaxis()
         axes.set_xlabel("mean rating (1-5), 95% bootstrap interval")
-        axes.set_title(f"{results['config']['model_name']} · {judge}")
+        axes.set_title(title)
         figure.tight_layout()
         files["nodes"] = _save(figure, folder / f"nodes_{stamp}.png")
     return files
-
-
-def _pillar_scores(scored: Mapping[str, Mapping[str, Any]], judge: str) -> dict[str, float]:
-    """Pillar → normalised score (0-100): the pillar's own task, else the sample-weighted mean of its tasks."""
-    pillars: dict[str, float] = {}
-    for pillar in sorted({name.split(".")[0] for name in scored}):
-        if pillar in scored:
-            pillars[pillar] = scored[pillar][f"score_norm,{judge}"]
-            continue
-        parts = [e for n, e in scored.items() if n.startswith(pillar + ".") and n.count(".") == 1] or [
-            e for n, e in scored.items() if n.startswith(pillar + ".")
-        ]
-        weight = sum(e["n_samples"] for e in parts)
-        if weight:
-            pillars[pillar] = sum(e[f"score_norm,{judge}"] * e["n_samples"] for e in parts) / weight
-    return pillars
 
 
 def _save(figure: Any, path: Path) -> Path:

@@ -23,13 +23,15 @@ def run_parser() -> ArgumentParser:
 
 
 def run(namespace: Namespace) -> int:
-    from scine_eval.cli.tables import results_table
+    from scine_eval.cli.tables import metrics_table, results_table
     from scine_eval.evaluator import evaluate
 
     config = config_from(namespace)
     output = evaluate(config)
     if output.files is not None:
-        out.print(results_table(output.results, requested_only=False))
+        out.print(results_table(output.record, requested_only=False))
+        if output.record.metrics:
+            out.print(metrics_table(output.record))
         samples = [path for kind, path in output.files.items() if kind.startswith("samples:")]
         err_console.print(f"[dim]results:[/] {escape(str(output.files['results']))}", highlight=False, soft_wrap=True)
         err_console.print(
@@ -41,10 +43,15 @@ def run(namespace: Namespace) -> int:
             _plots(output)
         if config.push_to_hub:
             _push(output, config.hub_results_org)
-        videos = output.results["videos"]
-        if videos["missing"] or videos["unusable"]:
+        videos = output.record.videos
+        if videos.not_generated:
             err_console.print(
-                f"[yellow]{videos['missing']} video(s) missing and {videos['unusable']} unusable; "
+                f"[dim]{videos.not_generated} video(s) not generated: judge {output.record.judge} covers none of "
+                "their questions (--generate all makes them too)[/]"
+            )
+        if videos.missing or videos.unusable:
+            err_console.print(
+                f"[yellow]{videos.missing} video(s) missing and {videos.unusable} unusable; "
                 "they are listed under 'videos' in the results (use --strict to make this fatal)[/]"
             )
     return 0
@@ -57,7 +64,7 @@ def _plots(output) -> None:
     results_file = output.files["results"]
     stamp = results_file.stem.removeprefix("results_")
     try:
-        files = run_plots(output.results, results_file.parent, stamp)
+        files = run_plots(output.record, results_file.parent, stamp)
     except ImportError:
         err_console.print("[yellow]--plots needs matplotlib: pip install -c constraints.txt 'scine-eval\\[plot]'[/]")
         return

@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("scine_eval.cli.catalog:validate_parser", "scine_eval.cli.catalog:validate"),
     "models": ("scine_eval.cli.catalog:models_parser", "scine_eval.cli.catalog:models"),
     "judges": ("scine_eval.cli.catalog:judges_parser", "scine_eval.cli.catalog:judges"),
+    "metrics": ("scine_eval.cli.catalog:metrics_parser", "scine_eval.cli.catalog:metrics"),
     "example": ("scine_eval.cli.example:example_parser", "scine_eval.cli.example:example"),
     "judge-check": ("scine_eval.cli.judge_eval:judge_check_parser", "scine_eval.cli.judge_eval:judge_check"),
     "ablate": ("scine_eval.cli.judge_eval:ablate_parser", "scine_eval.cli.judge_eval:ablate"),

@@ -7,15 +7,14 @@ from typing import Any
 
 from rich.table import Table
 
+from scine_eval.record import ResultsRecord
 
-def results_table(results: dict[str, Any], requested_only: bool = False) -> Table:
+
+def results_table(record: ResultsRecord, requested_only: bool = False) -> Table:
     """A table of score (1-5) with its interval, 0-100 score and counts, groups above their members."""
-    judge = results["config"]["judge"]
-    entries = results["results"]
-    subtasks = results["group_subtasks"]
-    config = results["config"]
+    config = record.config
     table = Table(
-        title=f"{config.get('model_name') or config['model']} · judge {judge} · suite {results['suite']['version']}",
+        title=f"{record.model_name} · judge {record.judge} · suite {record.suite.version}",
         title_justify="left",
         caption="score: mean rating on the 1-5 scale, 95% bootstrap CI over prompts; 0-100 = (score-1)/4·100",
         caption_justify="left",
@@ -32,36 +31,49 @@ def results_table(results: dict[str, Any], requested_only: bool = False) -> Tabl
         table.add_column(column, justify=justify)
 
     def row(name: str, depth: int) -> None:
-        entry = entries[name]
-        mean = entry[f"score,{judge}"]
-        low, high = entry[f"score_ci_low,{judge}"], entry[f"score_ci_high,{judge}"]
-        missing = _missing(name, results)
+        task = record.task(name)
+        missing = _missing(name, record)
         table.add_row(
             ("  " * depth) + name,
-            "—" if mean is None else f"{mean:.2f}",
-            "" if low is None else f"{low:.2f}–{high:.2f}",
-            "—" if mean is None else f"{entry[f'score_norm,{judge}']:.1f}",
-            str(entry["n_samples"]),
-            str(entry["n_prompts"]),
+            "—" if task.score is None else f"{task.score:.2f}",
+            "" if task.ci_low is None or task.ci_high is None else f"{task.ci_low:.2f}–{task.ci_high:.2f}",
+            "—" if task.score_norm is None else f"{task.score_norm:.1f}",
+            str(task.n_samples),
+            str(task.n_prompts),
             str(missing) if missing else "",
-            style="bold" if name in subtasks else ("dim" if mean is None else None),
+            style="bold" if task.is_group else ("dim" if task.score is None else None),
         )
         if not requested_only:
-            for child in subtasks.get(name, ()):
+            for child in task.subtasks:
                 row(child, depth + 1)
 
-    roots = results["config"]["root_tasks"]
-    for name in roots:
+    for name in config.root_tasks:
         row(name, 0)
     return table
 
 
-def _missing(name: str, results: dict[str, Any]) -> int:
+def metrics_table(record: ResultsRecord) -> Table:
+    """The run's video metrics (``--metrics``): value, videos, direction, and why a metric has no value."""
+    table = Table(title=f"{record.model_name} · video metrics", title_justify="left")
+    for column, justify in (("metric", "left"), ("value", "right"), ("videos", "right"), ("better", "left"),
+                            ("note", "left")):  # fmt: skip
+        table.add_column(column, justify=justify)
+    for name, entry in record.metrics.items():
+        note = entry.reason or ""
+        if entry.details.get("gap") is not None:  # VSA: the shuffled-shot control beside the aligned value
+            note = f"shuffled shots {entry.details['shuffled']:.4f} (gap {entry.details['gap']:+.4f})"
+        value = "—" if entry.value is None else f"{entry.value:.4f}"
+        better = "higher" if entry.higher_is_better else "lower"
+        table.add_row(name, value, str(entry.n_videos), better, note, style="dim" if entry.value is None else None)
+    return table
+
+
+def _missing(name: str, record: ResultsRecord) -> int:
     """Samples without a usable video under a task (its own, or its members')."""
-    counts = results["n-samples"]
-    if name in counts:
-        return counts[name]["missing_video"] + counts[name]["video_error"]
-    return sum(_missing(child, results) for child in results["group_subtasks"].get(name, ()))
+    counts = record.n_samples.get(name)
+    if counts is not None:
+        return counts.missing_video + counts.video_error
+    return sum(_missing(child, record) for child in record.group_subtasks.get(name, ()))
 
 
 def judge_check_table(report: dict[str, Any]) -> Table:

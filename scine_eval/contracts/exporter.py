@@ -9,9 +9,9 @@ of leaderboards: the leaderboard package registers here, and third parties can a
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from scine_eval.record import ResultsRecord
 from scine_eval.registry import Registry
 
 
@@ -22,8 +22,8 @@ class ResultsExporter(ABC):
     """The registered name, set by ``@register_exporter``; also the file name's prefix."""
 
     @abstractmethod
-    def export(self, results: Mapping[str, Any]) -> dict[str, Any]:
-        """The document to write for ``results`` (a run's results record)."""
+    def export(self, record: ResultsRecord) -> dict[str, Any]:
+        """The document to write for ``record`` (a run's typed results record)."""
 
 
 exporter_registry: Registry[type[ResultsExporter]] = Registry(

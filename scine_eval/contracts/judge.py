@@ -80,9 +80,14 @@ class Judge(ABC):
 
     name: ClassVar[str] = ""
     """The registered name, set by ``@register_judge``."""
+    cpu_bound: ClassVar[bool] = False
+    """Whether :meth:`score` is CPU work with no accelerator state, so the runner may score batches in worker
+    processes (``--num_workers``), each holding a copy built from the same arguments (:mod:`scine_eval.workers`)."""
     videos_per_batch: int = 1
     """How many videos' items the runner hands to :meth:`score` at once (all questions of a video
     always come together)."""
+    prefetch_batches: int = 1
+    """How many batches after the current one the runner hands to :meth:`prefetch`."""
 
     @abstractmethod
     def score(self, items: Sequence[JudgeItem]) -> list[Judgement]:
@@ -98,9 +103,20 @@ class Judge(ABC):
         """
         return {"covers": "every node", "input": "-"}
 
+    @classmethod
+    def covers_node(cls, node: Node) -> bool:
+        """Whether judges of this class can score questions on ``node``, known without building one.
+
+        The judge is built after generation (once the generator's memory is freed), yet a run generates only
+        the videos with a covered question (``--generate covered``), so coverage that depends on the node
+        alone belongs here. Return ``True`` where it depends on the judge's arguments, and narrow in
+        :meth:`covers`.
+        """
+        return True
+
     def covers(self, node: Node) -> bool:
         """Whether this judge can score questions on ``node``; items on other nodes are not sent."""
-        return True
+        return self.covers_node(node)
 
     def spec(self) -> dict[str, Any]:
         """Everything that changes a score; its hash keys the judgement cache."""
@@ -132,12 +148,23 @@ def score_safely(judge: Judge, items: Sequence[JudgeItem]) -> list[Judgement]:
     A wrong number of results counts as a failure; one bad batch must not end a long run.
     """
     try:
-        out = judge.score(items)
-        if len(out) != len(items) or not all(isinstance(j, Judgement) for j in out):
-            raise TypeError(f"score() returned {len(out)} results for {len(items)} items (need one Judgement each)")
+        out: Sequence[Judgement] | BaseException = judge.score(items)
     except Exception as error:  # recorded per item, never fatal
-        log.warning("judge %s failed on %d item(s): %s", judge.name, len(items), error)
-        return [Judgement.abstain(f"{CRASH}{type(error).__name__}: {error}") for _ in items]
+        out = error
+    return checked_judgements(judge.name, items, out)
+
+
+def checked_judgements(
+    judge: str, items: Sequence[JudgeItem], out: Sequence[Judgement] | BaseException
+) -> list[Judgement]:
+    """What ``score(items)`` returned, or raised (here or in a worker process), as one judgement per item."""
+    if not isinstance(out, BaseException) and (
+        len(out) != len(items) or not all(isinstance(j, Judgement) for j in out)
+    ):
+        out = TypeError(f"score() returned {len(out)} results for {len(items)} items (need one Judgement each)")
+    if isinstance(out, BaseException):
+        log.warning("judge %s failed on %d item(s): %s", judge, len(items), out)
+        return [Judgement.abstain(f"{CRASH}{type(out).__name__}: {out}") for _ in items]
     return list(out)
 
 

@@ -55,6 +55,10 @@ class ModelAdapter(ABC):
     """The registered name, set by ``@register_model``."""
     batch_size: int = 1
     """How many requests the runner hands to :meth:`generate` at once (an adapter may batch them on the GPU)."""
+    cpu_bound: ClassVar[bool] = False
+    """Whether :meth:`generate` is CPU work with no accelerator state, so the runner may generate batches in
+    worker processes (``--num_workers``), each holding a copy built from the same arguments
+    (:mod:`scine_eval.workers`)."""
     uses_controls: ClassVar[bool] = False
     """Whether :attr:`GenerationRequest.controls` changes the pixels (then the store keys videos by it too)."""
 

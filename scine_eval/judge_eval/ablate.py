@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from scine_eval.cache import JudgementCache
-from scine_eval.components import Component, resolve
+from scine_eval.components import Component, resolve_spec
 from scine_eval.contracts.judge import Judge, JudgeItem, Judgement, judge_registry
 from scine_eval.errors import ConfigError, MissingDependencyError
 from scine_eval.judge_eval.agreement import Rated, agreement_report, icc_from_long
@@ -87,25 +86,9 @@ class AblateConfig(DataOptions, CacheOptions):
     output_path: str | None = "results/ablate"
 
 
-# A ":" starts the arguments only when "key=" follows; otherwise it belongs to the name ("module:Class").
-_ARGS_START = re.compile(r"\s*(?:[A-Za-z_]\w*\s*=|$)")
-
-
 def parse_judge_spec(text: str, where: str = "judges") -> Component[Judge]:
-    """Splits ``NAME`` or ``NAME:key=value,...`` and resolves the judge class and its arguments.
-
-    The name may itself hold a colon (``mypkg.judges:MyJudge:threshold=2``): the arguments start at the
-    first colon followed by ``key=``. Unknown names and bad arguments raise the registry's own errors.
-    """
-    label = text.strip()
-    name, arg_text = label, ""
-    for match in re.finditer(":", label):
-        if _ARGS_START.match(label, match.end()):
-            name, arg_text = label[: match.start()].strip(), label[match.end() :]
-            break
-    if not name:
-        raise ConfigError(f"{label!r} names no judge; write NAME or NAME:key=value,key=value", where=where)
-    return resolve(judge_registry, name, arg_text, label=label)
+    """``NAME`` or ``NAME:key=value,...`` as a checked judge (:func:`scine_eval.components.resolve_spec`)."""
+    return resolve_spec(judge_registry, text, where)
 
 
 def build_judge(spec: Component[Judge]) -> Judge:

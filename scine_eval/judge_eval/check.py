@@ -31,6 +31,7 @@ from scine_eval.stimuli.controls import CONTROLS
 from scine_eval.stimuli.render import RENDERER_VERSION
 from scine_eval.suite import Prompt, Question
 from scine_eval.taxonomy import Node
+from scine_eval.workers import worker_count
 
 NEUTRAL: Controls = ()
 
@@ -77,6 +78,7 @@ class JudgeCheckConfig(TaxonomyOptions, CacheOptions):
         fps: Clip frame rate.
         size: Clip width and height in pixels.
         fail_under: Exit with status 1 if any checked node's accuracy is below this (0 disables).
+        num_workers: Processes rendering clips and scoring with a CPU-bound judge (the probe); default every core.
         output_path: Folder for the JSON report (``judge_check_<judge>_<time>.json``); empty to skip writing.
     """
 
@@ -88,6 +90,7 @@ class JudgeCheckConfig(TaxonomyOptions, CacheOptions):
     duration: float = 5.0
     fps: int = 12
     size: int = 256
+    num_workers: int | None = None
     fail_under: float = 0.0
     output_path: str | None = "results"
 
@@ -98,6 +101,8 @@ class JudgeCheckConfig(TaxonomyOptions, CacheOptions):
         """Options checked before any rendering (again by :func:`judge_check`: fields may be set later)."""
         if self.pairs < 1:
             raise ConfigError(f"--pairs {self.pairs!r} is not valid: it must be a whole number >= 1")
+        if self.num_workers is not None and self.num_workers < 1:
+            raise ConfigError(f"--num_workers {self.num_workers!r} is not valid: at least 1 (unset: every core)")
 
 
 @dataclass(frozen=True)
@@ -206,15 +211,18 @@ def judge_check(config: JudgeCheckConfig) -> dict[str, Any]:
     """
     started = time.time()
     config.check()
-    judge = resolve(judge_registry, config.judge, config.judge_args).build()
+    component = resolve(judge_registry, config.judge, config.judge_args)
+    judge = component.build()
     cases, skipped = plan_cases(config, judge)
     base = Stimulus(duration=config.duration, fps=config.fps, size=config.size)
-    pairs = render_pairs(cases, config, StimulusCache(config.stimuli_dir, base))
+    workers = worker_count(config.num_workers, 1 << 30)
+    pairs = render_pairs(cases, config, StimulusCache(config.stimuli_dir, base), workers)
     items: dict[str, dict[str, JudgeItem]] = {}
     for pair in pairs:
         for item in (pair.compliant, pair.violating):
             items.setdefault(item.video_sha256, {})[item.key] = item
-    judged = judge_items(judge, config.judgement_cache(), items, label="judge-check")
+    judged = judge_items(judge, config.judgement_cache(), items, label="judge-check", component=component,
+                         num_workers=workers)  # fmt: skip
     judge.close()
     tallies: dict[str, dict[str, Tally]] = {}
     pairs_log = []
@@ -228,10 +236,21 @@ def judge_check(config: JudgeCheckConfig) -> dict[str, Any]:
     return _report(config, judge, tallies, skipped, pairs_log, started)
 
 
-def render_pairs(cases: Sequence[Case], config: JudgeCheckConfig, stimuli: StimulusCache) -> list[Pair]:
-    """``config.pairs`` matched pairs per case (fewer when it has no violator), rendered on first use."""
+def render_pairs(
+    cases: Sequence[Case], config: JudgeCheckConfig, stimuli: StimulusCache, workers: int = 1
+) -> list[Pair]:
+    """``config.pairs`` matched pairs per case (fewer when it has no violator).
+
+    The clips not on disk yet are rendered first, one per core (``workers``).
+    """
+    planned = [(case, k) for case in cases for k in range(config.pairs if case.violators else 0)]
+    clips = [(controls, config.seed + k) for case, k in planned
+             for controls in (case.controls, case.violators[k % len(case.violators)])]  # fmt: skip
+    with progress_bar("render", 1, unit="batch") as advance:
+        stimuli.render_missing(clips, workers)
+        advance(1)
     pairs = []
-    with progress_bar("render", len(cases) * config.pairs, unit="pairs") as advance:
+    with progress_bar("pair", len(cases) * config.pairs, unit="pairs") as advance:
         for case in cases:
             prompt = Prompt(id=f"judge-check/{case.node.id}/{case.value}", suite="visuals",
                             text=f"A shot whose {case.node.name.lower()} is {case.value}.")  # fmt: skip

@@ -175,6 +175,8 @@ class ProbeJudge(Judge):
         max_pixels: frames are downscaled to at most this many pixels.
     """
 
+    cpu_bound = True  # decoding and numpy readings: videos scored one per core (scine_eval.workers)
+
     def __init__(
         self,
         fps: PositiveFloat = 12.0,
@@ -195,7 +197,8 @@ class ProbeJudge(Judge):
             "input": "every frame, native size (luma, colour and motion readings)",
         }
 
-    def covers(self, node: Node) -> bool:
+    @classmethod
+    def covers_node(cls, node: Node) -> bool:
         return node.id in RULES or any(roll_direction(node, value) for value in node.values or ())
 
     def score(self, items: Sequence[JudgeItem]) -> list[Judgement]:

@@ -9,37 +9,35 @@ leaderboard should list tasks every submission can score.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from scine_eval.contracts.exporter import ResultsExporter, register_exporter
+from scine_eval.record import ResultsRecord
 
 
-def leaderboard_record(results: Mapping[str, Any]) -> dict[str, Any]:
+def leaderboard_record(record: ResultsRecord) -> dict[str, Any]:
     """Derives the leaderboard JSON from a results record (never assembled by hand elsewhere)."""
-    config = results["config"]
-    judge = config["judge"]
-    tasks = {}
-    for name, entry in results["results"].items():
-        mean = entry.get(f"score,{judge}")
-        if mean is None:
-            continue
-        tasks[name] = {
-            "scine_score": entry[f"score_norm,{judge}"] / 100.0,
-            "mean_rating": mean,
-            "ci_low": entry[f"score_ci_low,{judge}"],
-            "ci_high": entry[f"score_ci_high,{judge}"],
-            "n_samples": entry["n_samples"],
+    tasks = {
+        task.name: {
+            "scine_score": task.score_norm / 100.0,
+            "mean_rating": task.score,
+            "ci_low": task.ci_low,
+            "ci_high": task.ci_high,
+            "n_samples": task.n_samples,
         }
+        for task in record.tasks()
+        if task.score is not None and task.score_norm is not None
+    }
+    config = record.config
     return {
         "config": {
-            "model_name": config.get("model_name") or config["model"],
-            "model_sha": config.get("model_sha") or "",
-            "model_dtype": config.get("model_dtype") or "",
-            "judge": judge,
-            "judge_fingerprint": config["judge_fingerprint"],
-            "suite_version": results["suite"]["version"],
-            "taxonomy_sha256": results["taxonomy"]["sha256"],
+            "model_name": record.model_name,
+            "model_sha": config.model_sha,
+            "model_dtype": config.model_dtype,
+            "judge": record.judge,
+            "judge_fingerprint": config.judge_fingerprint,
+            "suite_version": record.suite.version,
+            "taxonomy_sha256": record.taxonomy.sha256,
         },
         "results": tasks,
     }
@@ -49,5 +47,5 @@ def leaderboard_record(results: Mapping[str, Any]) -> dict[str, Any]:
 class HFLeaderboardExporter(ResultsExporter):
     """``leaderboard_<time>.json``: the Hugging Face leaderboard template's results format."""
 
-    def export(self, results: Mapping[str, Any]) -> dict[str, Any]:
-        return leaderboard_record(results)
+    def export(self, record: ResultsRecord) -> dict[str, Any]:
+        return leaderboard_record(record)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from scine_eval.errors import ConfigError
+from scine_eval.record import ResultsRecord, TaskResult, load_record
 from scine_eval.results import safe_name
 
 logger = logging.getLogger(__name__)
@@ -51,14 +52,14 @@ class Run:
     Attributes:
         model: the model's folder name (``safe_name`` of its ``model_name``): the folder inside the repos.
         time: the run's timestamp as written in its file names.
-        results: the parsed results record.
+        record: the typed results record.
         files: path in repo (under ``<model>/``) → bytes, for the results repo.
         samples: path in repo → bytes of each ``samples_<task>_<time>.jsonl``.
     """
 
     model: str
     time: str
-    results: Mapping[str, Any]
+    record: ResultsRecord
     files: dict[str, bytes]
     samples: dict[str, bytes] = field(default_factory=dict)
 
@@ -84,19 +85,15 @@ def read_run(results_file: str | Path) -> Run:
     """Reads a ``results_<time>.json`` and its sibling leaderboard and samples files (same time stamp).
 
     Raises:
-        ConfigError: the file is missing, not a results file, or not valid JSON.
+        ConfigError: the file is missing, not a results file, not valid JSON, or from another schema version.
     """
     path = Path(results_file)
     match = _RESULTS_FILE.match(path.name)
     if not path.is_file() or match is None:
         raise ConfigError("not a results_<time>.json file written by scine-eval run", path=path)
-    try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-        config = results["config"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise ConfigError(f"not a scine-eval results record ({error})", path=path) from None
+    record = load_record(path)
     time = match["time"]
-    model = safe_name(str(config.get("model_name") or config.get("model") or path.parent.name))
+    model = safe_name(record.model_name)
     files = {f"{model}/{path.name}": path.read_bytes()}
     leaderboard = path.with_name(f"leaderboard_{time}.json")
     if leaderboard.is_file():
@@ -106,7 +103,7 @@ def read_run(results_file: str | Path) -> Run:
         for p in sorted(path.parent.glob(f"samples_*_{time}.jsonl"))
         if _SAMPLES_FILE.match(p.name)
     }
-    return Run(model=model, time=time, results=results, files=files, samples=samples)
+    return Run(model=model, time=time, record=record, files=files, samples=samples)
 
 
 def find_results_files(target: str | Path) -> list[Path]:
@@ -169,25 +166,19 @@ def details_card(run: Run, sample_paths: Sequence[str], results_paths: Sequence[
 
 def _card_body(run: Run) -> str:
     """Markdown naming the model, judge and suite version, and a table of this run's scores."""
-    config = run.results.get("config", {})
-    judge = config.get("judge", "?")
-    suite = run.results.get("suite", {})
-    rows = [
-        _score_row(task, entry, judge)
-        for task, entry in sorted(run.results.get("results", {}).items())
-        if isinstance(entry.get(f"score,{judge}"), (int, float))
-    ]
+    record = run.record
+    rows = [_score_row(task) for task in sorted(record.tasks(), key=lambda t: t.name) if task.score is not None]
     return "\n".join(
         [
             f"# scine-eval details: {run.model}",
             "",
-            f"Per-sample logs of `scine-eval` runs of **{config.get('model_name') or config.get('model', run.model)}**,"
-            " one config per task (`<model>__<task>`) with a split per run and `latest`.",
+            f"Per-sample logs of `scine-eval` runs of **{record.model_name}**, one config per task "
+            "(`<model>__<task>`) with a split per run and `latest`.",
             "",
-            f"- model: `{config.get('model', '?')}` (sha `{config.get('model_sha') or '-'}`)",
-            f"- judge: `{judge}`",
-            f"- suite version: `{suite.get('version', '?')}`",
-            f"- scine-eval version: `{run.results.get('scine_eval_version', '?')}`",
+            f"- model: `{record.config.model}` (sha `{record.config.model_sha or '-'}`)",
+            f"- judge: `{record.judge}`",
+            f"- suite version: `{record.suite.version}`",
+            f"- scine-eval version: `{record.scine_eval_version or '?'}`",
             "",
             f"## Scores of run {run.time}",
             "",
@@ -199,15 +190,14 @@ def _card_body(run: Run) -> str:
     )
 
 
-def _score_row(task: str, entry: Mapping[str, Any], judge: str) -> str:
+def _score_row(task: TaskResult) -> str:
     """One task's line of the card's table: the 1-5 mean, 0-100 score, 95 % interval and sample count."""
 
-    def number(key: str, digits: int) -> str:
-        value = entry.get(f"{key},{judge}")
-        return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "-"
+    def number(value: float | None, digits: int) -> str:
+        return "-" if value is None else f"{value:.{digits}f}"
 
-    interval = f"{number('score_ci_low', 3)}-{number('score_ci_high', 3)}"
-    return f"| {task} | {number('score', 3)} | {number('score_norm', 1)} | {interval} | {entry.get('n_samples', '')} |"
+    interval = f"{number(task.ci_low, 3)}-{number(task.ci_high, 3)}"
+    return f"| {task.name} | {number(task.score, 3)} | {number(task.score_norm, 1)} | {interval} | {task.n_samples} |"
 
 
 def push_run(

@@ -35,9 +35,7 @@ def push(namespace: Namespace) -> int:
     """Pushes every run found, then reports per repo what was committed and what was already there."""
     from scine_eval.leaderboard.push import push_results
 
-    reports = push_results(
-        namespace.results, namespace.org, private=not namespace.public, details=namespace.details
-    )
+    reports = push_results(namespace.results, namespace.org, private=not namespace.public, details=namespace.details)
     if namespace.format == "json":
         emit(dumps([vars(report) for report in reports]))
         return 0

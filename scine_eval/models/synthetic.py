@@ -39,6 +39,7 @@ class SyntheticRenderer(ModelAdapter):
     """
 
     uses_controls = True
+    cpu_bound = True  # numpy rendering and x264 encoding: one clip per core (scine_eval.workers)
 
     def __init__(
         self,

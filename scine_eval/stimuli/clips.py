@@ -6,6 +6,7 @@ judge-check and judge training render again and again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from scine_eval.fingerprint import fingerprint
@@ -13,6 +14,7 @@ from scine_eval.stimuli.controls import resolve_controls
 from scine_eval.stimuli.render import RENDERER_VERSION, clip_seed, render
 from scine_eval.stimuli.spec import Stimulus
 from scine_eval.video import sha256_file, write_video
+from scine_eval.workers import process_map
 
 Controls = tuple[tuple[str, str], ...]
 """A clip's (leaf, value) pairs."""
@@ -32,11 +34,28 @@ class StimulusCache:
 
     def clip(self, controls: Controls, seed: int) -> tuple[Path, str]:
         """The clip following ``controls`` in the world of ``seed``, rendered on first use: its path and sha256."""
-        stimulus = resolve_controls(controls, self.base).stimulus
-        world = clip_seed(seed, "judge-check")
-        path = self.root / f"{fingerprint([RENDERER_VERSION, stimulus.to_dict(), world])[:20]}.mp4"
+        path, stimulus, world = self._where(controls, seed)
         if path not in self._hashes:
             if not path.is_file():
                 write_clip(path, stimulus, world)
             self._hashes[path] = sha256_file(path)
         return path, self._hashes[path]
+
+    def render_missing(self, clips: Iterable[tuple[Controls, int]], workers: int) -> int:
+        """Renders the clips of ``(controls, seed)`` not on disk yet, one per core; returns how many it rendered."""
+        todo = {}
+        for controls, seed in clips:
+            path, stimulus, world = self._where(controls, seed)
+            if not path.is_file():
+                todo[path] = (path, stimulus, world)
+        process_map(_write_clip, list(todo.values()), workers)
+        return len(todo)
+
+    def _where(self, controls: Controls, seed: int) -> tuple[Path, Stimulus, int]:
+        stimulus = resolve_controls(controls, self.base).stimulus
+        world = clip_seed(seed, "judge-check")
+        return self.root / f"{fingerprint([RENDERER_VERSION, stimulus.to_dict(), world])[:20]}.mp4", stimulus, world
+
+
+def _write_clip(job: tuple[Path, Stimulus, int]) -> Path:
+    return write_clip(*job)

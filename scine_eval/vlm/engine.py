@@ -322,10 +322,22 @@ def _by_prefix_length(videos: Sequence[EncodedVideo], queries: Sequence[Query]) 
 
 
 def _select_rows(cache: Any, rows: torch.Tensor) -> Any:
-    """A new cache holding the given batch rows of ``cache`` (repeats allowed); ``cache`` is untouched."""
+    """A new cache holding the given batch rows of ``cache`` (repeats allowed); ``cache`` is untouched.
+
+    Rows of one video (the usual chunk: a video's questions) are a broadcast view of it, not a copy: the
+    suffix forward's own concatenation of new keys onto the prefix is then the only copy of the prefix.
+    """
     from transformers import DynamicCache
 
     selected = DynamicCache()
+    one = bool((rows == rows[0]).all())
     for layer_index, layer in enumerate(cache.layers):
-        selected.update(layer.keys.index_select(0, rows), layer.values.index_select(0, rows), layer_index)
+        if one:
+            row = int(rows[0])
+            shape = (len(rows), *layer.keys.shape[1:])
+            keys = layer.keys[row : row + 1].expand(shape)
+            values = layer.values[row : row + 1].expand((len(rows), *layer.values.shape[1:]))
+        else:
+            keys, values = layer.keys.index_select(0, rows), layer.values.index_select(0, rows)
+        selected.update(keys, values, layer_index)
     return selected

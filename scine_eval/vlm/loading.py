@@ -7,6 +7,7 @@ the checkpoint and what would fix it; nothing falls back silently to another mod
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,6 +22,11 @@ LOAD_IN = ("4bit", "8bit")
 """Quantised loading through bitsandbytes (``load_in=4bit|8bit``)."""
 
 SUPPORTED_MODEL_TYPES = ("qwen2_5_vl",)
+
+
+ATTENTION = ("sdpa", "flash_attention_2", "eager")
+"""Attention kernels a judge may ask transformers for; flash_attention_2 also runs the vision tower's windows
+as one variable-length call instead of a loop over windows."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,12 @@ class RuntimeOptions:
             raise ConfigError(f"load_in={self.load_in!r}: valid values are {', '.join(LOAD_IN)} (or leave it unset)")
         if self.dtype not in ("auto", "bfloat16", "float16", "float32"):
             raise ConfigError(f"dtype={self.dtype!r}: valid values are auto, bfloat16, float16, float32")
+        if self.attn_implementation is not None and self.attn_implementation not in ATTENTION:
+            raise ConfigError(f"attn_implementation={self.attn_implementation!r}: valid values are "
+                              f"{', '.join(ATTENTION)} (or leave it unset: transformers' default)")  # fmt: skip
+        if self.attn_implementation == "flash_attention_2" and importlib.util.find_spec("flash_attn") is None:
+            raise ConfigError("attn_implementation=flash_attention_2 needs the flash-attn package (pip install "
+                              "flash-attn --no-build-isolation, on a CUDA machine); use sdpa without it")  # fmt: skip
 
     def spec(self) -> dict[str, Any]:
         """What changes scores (``device`` placement does not, beyond dtype)."""
