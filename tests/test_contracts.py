@@ -112,6 +112,34 @@ class TestDiffusersContract(AdapterContract):
         return _request(tmp_path, "c", output=tmp_path / "a-file" / "c-0.mp4")
 
 
+class TestLaVieContract(AdapterContract):
+    name = "lavie"
+    pixel_options = {"steps": 3, "guidance": 2.0, "frames": 8, "height": 32, "fps": 4, "stages": "base+vsr",
+                     "sampler": "ddim", "negative_prompt": "blurry", "dtype": "bfloat16"}  # fmt: skip
+    neutral_options = {"batch_size": 2, "device": "cpu", "model_name": "another-name"}
+    bad_arguments = {"stages": "foo", "steps": 0, "dtype": "fp8", "sampler": "plms"}  # files, frames: test_models_lavie
+
+    @pytest.fixture(scope="class")
+    def pipeline(self, tmp_path_factory):
+        pytest.importorskip("diffusers")
+        from scine_eval.tiny_pipelines.lavie import make_tiny_lavie
+
+        return make_tiny_lavie(tmp_path_factory.mktemp("tiny-lavie"))
+
+    @pytest.fixture
+    def base_args(self, pipeline):
+        return {"pretrained": str(pipeline), "height": 16, "width": 16, "frames": 4, "steps": 2, "dtype": "float32"}
+
+    @pytest.fixture
+    def requests(self, tmp_path):
+        return [_request(tmp_path, "a"), _request(tmp_path, "b", seed=1)]
+
+    @pytest.fixture
+    def failing_request(self, tmp_path):
+        (tmp_path / "a-file").write_text("")
+        return _request(tmp_path, "c", output=tmp_path / "a-file" / "c-0.mp4")
+
+
 # -- judges -----------------------------------------------------------------------------------------------------
 
 

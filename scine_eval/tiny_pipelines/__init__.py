@@ -19,6 +19,7 @@ FAMILY_MODULES = (
     "scine_eval.tiny_pipelines.wan",
     "scine_eval.tiny_pipelines.t5_video",
     "scine_eval.tiny_pipelines.hunyuan",
+    "scine_eval.tiny_pipelines.lavie",
 )
 """Modules with a ``BUILDERS`` table (family name → builder); imported only when a pipeline is built."""
 

@@ -64,8 +64,10 @@ def make_tiny_hunyuan(folder: str | os.PathLike[str], seed: int = 0) -> Path:
     from diffusers.pipelines.hunyuan_video.pipeline_hunyuan_video import DEFAULT_PROMPT_TEMPLATE
     from transformers import CLIPTextConfig, CLIPTextModel, LlamaConfig, LlamaModel
 
+    from scine_eval.tiny_pipelines.text import clip_tokenizer
+
     tokenizer = _llama_tokenizer(DEFAULT_PROMPT_TEMPLATE["template"], DEFAULT_PROMPT_TEMPLATE["crop_start"])
-    tokenizer_2 = _clip_tokenizer()
+    tokenizer_2 = clip_tokenizer()
 
     torch.manual_seed(seed)
     transformer = HunyuanVideoTransformer3DModel(
@@ -402,19 +404,3 @@ def _check_prefix(tokenizer: Any, encode: Callable[[str], list[int]], crop_start
     heads = {tuple(encode(prompt)[:crop_start]) for prompt in prompts}
     if len(heads) != 1:
         raise RuntimeError(f"the prompt changes the first {crop_start} template tokens")
-
-
-def _clip_tokenizer() -> Any:
-    """A ``CLIPTokenizer`` over a hand-written vocabulary: the 256 byte-level symbols, bare and with ``</w>``.
-
-    Every text encodes (lower-cased, as CLIP does) without unknown tokens; a few merges of common English endings
-    make some words shorter than their letters. The specials come last, as in CLIP's real vocabulary.
-    """
-    from tokenizers import pre_tokenizers
-    from transformers import CLIPTokenizer
-
-    symbols = sorted(pre_tokenizers.ByteLevel.alphabet())
-    merges = [("t", "h"), ("th", "e</w>"), ("i", "n"), ("in", "g</w>"), ("a", "n"), ("an", "d</w>"), ("e", "r</w>")]
-    tokens = [*symbols, *(s + "</w>" for s in symbols), *(a + b for a, b in merges)]
-    tokens += ["<|startoftext|>", "<|endoftext|>"]
-    return CLIPTokenizer(vocab={token: index for index, token in enumerate(tokens)}, merges=merges)

@@ -33,3 +33,19 @@ def tiny_t5(kind: Literal["t5", "umt5"] = "t5", d_model: int = 32, seed: int = 0
     )
     torch.manual_seed(seed)
     return model_cls(config).eval(), tokenizer
+
+
+def clip_tokenizer() -> Any:
+    """A ``CLIPTokenizer`` over a hand-written vocabulary: the 256 byte-level symbols, bare and with ``</w>``.
+
+    Every text encodes (lower-cased, as CLIP does) without unknown tokens; a few merges of common English endings
+    make some words shorter than their letters. The specials come last, as in CLIP's real vocabulary.
+    """
+    from tokenizers import pre_tokenizers
+    from transformers import CLIPTokenizer
+
+    symbols = sorted(pre_tokenizers.ByteLevel.alphabet())
+    merges = [("t", "h"), ("th", "e</w>"), ("i", "n"), ("in", "g</w>"), ("a", "n"), ("an", "d</w>"), ("e", "r</w>")]
+    tokens = [*symbols, *(s + "</w>" for s in symbols), *(a + b for a, b in merges)]
+    tokens += ["<|startoftext|>", "<|endoftext|>"]
+    return CLIPTokenizer(vocab={token: index for index, token in enumerate(tokens)}, merges=merges)
