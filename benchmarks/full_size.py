@@ -50,8 +50,11 @@ def loaded_model() -> LoadedVLM:
     dtype = torch.float32 if SMALL else torch.bfloat16
     cfg = config()
     torch.manual_seed(0)
+    attention = os.environ.get("SCINE_BENCH_ATTN")  # sdpa, flash_attention_2, eager: compare kernels run by run
     with torch.device(device):
-        model = Qwen2_5_VLForConditionalGeneration._from_config(cfg, dtype=dtype).eval()
+        model = Qwen2_5_VLForConditionalGeneration._from_config(
+            cfg, dtype=dtype, **({"attn_implementation": attention} if attention else {})
+        ).eval()
     processor = SimpleNamespace(tokenizer=SimpleNamespace(pad_token_id=cfg.text_config.bos_token_id))
     return LoadedVLM(model, processor, str(dtype).removeprefix("torch."))
 

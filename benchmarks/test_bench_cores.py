@@ -26,6 +26,7 @@ RUNS = {
 ROUNDS = {"main-command": 3, "scine-limit-40": 1}  # the second takes minutes per cold round before the change
 
 
+@pytest.mark.timeout(3600)  # a cold scine-limit-40 round takes minutes before the change
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("run", list(RUNS))
 def test_cold_run(benchmark, tmp_path, run, mode):

@@ -22,6 +22,7 @@ from scine_eval.distributed import from_environment
 from scine_eval.errors import ConfigError, ScineEvalError, VideoError
 from scine_eval.judge_loop import judge_items
 from scine_eval.measure import build_metrics, measure, metric_videos
+from scine_eval.multishot.shots import script_shots
 from scine_eval.options import RunConfig
 from scine_eval.plan import Context, Plan, Sample
 from scine_eval.progress import progress_bar
@@ -139,7 +140,7 @@ def make_plan(context: Context) -> Plan:
     covers = context.judge_component.cls.covers_node  # the judge is built after generation: ask its class
     pairs = sorted(
         every
-        if config.generate == "all"
+        if config.generate == "all" or context.metrics  # metrics measure every video, not the judged ones
         else {(s.prompt.id, s.sample_index) for task in samples.values() for s in task if covers(s.node)}
     )
     requests = [
@@ -150,6 +151,7 @@ def make_plan(context: Context) -> Plan:
             sample_index=j,
             output_path=_store_path(context, suite.prompts[p], config.seed + j),
             controls=suite.controls(p),
+            shots=script_shots(suite.scripts[p]) if p in suite.scripts else (),
         )
         for p, j in pairs
     ]
@@ -165,6 +167,10 @@ def _asked(task: Task, question: Question, taxonomy: Taxonomy) -> Question:
 
 def _store_path(context: Context, prompt: Prompt, seed: int) -> Path:
     controls = context.suite.controls(prompt.id) if context.model.uses_controls else ()
+    if context.model.uses_controls and prompt.id in context.suite.scripts:  # a renderer draws each shot's controls
+        shots = script_shots(context.suite.scripts[prompt.id])
+        controls = (*controls, *((f"shot {i}:{leaf}", value) for i, shot in enumerate(shots)
+                                 for leaf, value in shot.controls))  # fmt: skip
     return context.store.path_for(context.model.fingerprint, prompt.id, prompt.text, seed, controls)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from scine_eval.components import resolve_spec
@@ -30,16 +31,19 @@ def build_metrics(specs: Sequence[str]) -> dict[str, VideoMetric]:
 
 
 def metric_videos(videos: Mapping[tuple[str, int], VideoRecord], suite: Suite) -> list[MetricVideo]:
-    """The usable videos with their prompts' text, and their shots where the adapter reported them.
+    """The usable videos with their prompts' text and, for multi-shot scripts, their shots.
 
-    An adapter reports a multi-shot video's shots in its metadata as ``shots``: ``[[text, start_s, end_s], ...]``.
+    Where the adapter made the shots it reports where they fell (``metadata["shots"]``: ``[[text, start_s,
+    end_s], ...]``); otherwise a script's own time codes stand (a metric such as VSA scales them to the video).
     """
     out = []
     for (prompt_id, seed), video in sorted(videos.items()):
-        if not video.ok:
+        if not video.ok or video.path is None:
             continue
-        shots = tuple((str(t), float(a), float(b)) for t, a, b in video.metadata.get("shots", ()))
-        out.append(MetricVideo(video.path, prompt_id, seed, suite.prompts[prompt_id].text, shots))  # type: ignore[arg-type]
+        reported = video.metadata.get("shots") or ()
+        script = suite.scripts.get(prompt_id)
+        shots = tuple((str(t), float(a), float(b)) for t, a, b in reported) or (script.shot_spans() if script else ())
+        out.append(MetricVideo(Path(video.path), prompt_id, seed, suite.prompts[prompt_id].text, shots))
     return out
 
 

@@ -130,7 +130,8 @@ class RunConfig(DataOptions, CacheOptions):
         hub_results_org: The Hub user or organisation that owns the results and details repos.
         generate: Which videos to make: ``covered`` (those with a question the judge covers; the others
             are counted in the results, never judged) or ``all`` (every planned video, to judge later with
-            another judge). With a judge that covers every node, such as the VLMs, both are the same.
+            another judge). With a judge that covers every node, such as the VLMs, both are the same; with
+            ``--metrics``, every video is made (metrics measure them all).
         metrics: Video metrics computed over the run's videos beside the SCINE scores, each ``NAME`` or
             ``NAME:key=value,...`` (``scine-eval metrics`` lists them): ``clipsim``, ``fvd``, ``is``, ``vsa``.
         num_workers: Processes for CPU-bound work (the ``synthetic`` renderer, the ``probe`` judge); default

@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from scine_eval.errors import ConfigError, suggest
 from scine_eval.fingerprint import canonical_json
+from scine_eval.multishot.script import Script, load_scripts
 from scine_eval.readers import bundled_path, quiet_datasets, validation_message
 from scine_eval.taxonomy import Taxonomy
 
@@ -46,8 +47,9 @@ class Prompt(BaseModel):
 
     id: str
     text: str
-    suite: Literal["scripts", "visuals"]
-    """SCINE-Scripts (narrative single shots) or SCINE-Visuals (scripts with controls injected)."""
+    suite: Literal["scripts", "visuals", "multishot"]
+    """SCINE-Scripts (narrative single shots), SCINE-Visuals (scripts with controls injected), or a multi-shot
+    script (its shots in the suite's ``scripts.jsonl``)."""
     role: Literal["cinematographer", "production_designer", "director"] | None = None
     """Visuals only: whose controls were injected (camera+lighting, setup, or all pillars)."""
     difficulty: Literal["basic", "advanced"] | None = None
@@ -93,10 +95,13 @@ class Suite:
     revision: str | None
     prompts: Mapping[str, Prompt]
     questions: tuple[Question, ...]
+    scripts: Mapping[str, Script] = field(default_factory=dict)
+    """Multi-shot scripts by prompt id (a suite folder's ``scripts.jsonl``); empty for single-shot suites."""
 
     @cached_property
     def sha256(self) -> str:
         rows = [p.model_dump() for p in self.prompts.values()] + [q.model_dump() for q in self.questions]
+        rows += [s.model_dump(mode="json") for s in self.scripts.values()]  # nothing for single-shot suites
         return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
 
     @property
@@ -137,7 +142,7 @@ def load_suite(source: str | Path | None, taxonomy: Taxonomy) -> Suite:
         prompts = _rows(name, "prompts", None, revision or None)
         questions = _rows(name, "questions", None, revision or None)
         name = name.rsplit("/", 1)[-1]
-    return build_suite(
+    suite = build_suite(
         name,
         source,
         revision or None,
@@ -147,6 +152,25 @@ def load_suite(source: str | Path | None, taxonomy: Taxonomy) -> Suite:
         prompt_where=prompt_where,
         question_where=question_where,
     )
+    scripts_file = local / SCRIPTS_FILE if local is not None else None
+    return _with_scripts(suite, scripts_file) if scripts_file is not None and scripts_file.is_file() else suite
+
+
+SCRIPTS_FILE = "scripts.jsonl"
+"""A suite folder's multi-shot scripts, one per ``multishot`` prompt (:mod:`scine_eval.multishot.script`)."""
+
+
+def _with_scripts(suite: Suite, file: Path) -> Suite:
+    """``suite`` with its scripts; every ``multishot`` prompt needs one, and every script a prompt."""
+    scripts = {script.id: script for script in load_scripts(file)}
+    for prompt in suite.prompts.values():
+        if prompt.suite == "multishot" and prompt.id not in scripts:
+            raise ConfigError(f"prompt {prompt.id!r} is a multishot prompt without a script in {SCRIPTS_FILE}",
+                              path=suite.source)  # fmt: skip
+    strays = sorted(set(scripts) - set(suite.prompts))
+    if strays:
+        raise ConfigError(f"scripts without a prompt: {', '.join(strays[:5])}", path=file)
+    return replace(suite, scripts=scripts)
 
 
 def build_suite(

@@ -86,9 +86,11 @@ class TestCachedContract(AdapterContract):
 class TestDiffusersContract(AdapterContract):
     name = "diffusers"
     pixel_options = {"steps": 3, "guidance": 2.0, "frames": 9, "height": 32, "fps": 8, "flow_shift": 2.0,
-                     "negative_prompt": "blurry", "dtype": "bfloat16", "max_sequence_length": 8}  # fmt: skip
+                     "negative_prompt": "blurry", "dtype": "bfloat16", "max_sequence_length": 8,
+                     "multishot": "per_shot"}  # fmt: skip
     neutral_options = {"batch_size": 2, "device": "cpu", "model_name": "another-name"}
-    bad_arguments = {"offload": "gpu", "steps": 0, "dtype": "fp8"}  # frame and size rules: test_models_diffusers
+    # frame and size rules: test_models_diffusers
+    bad_arguments = {"offload": "gpu", "steps": 0, "dtype": "fp8", "multishot": "some"}
 
     @pytest.fixture(scope="class")
     def pipeline(self, tmp_path_factory):

@@ -257,7 +257,8 @@ def test_a_run_records_its_metrics_beside_the_scores(tiny_clip, tmp_path):
 
     output = evaluate(model_args="duration=2.0,fps=8,size=64", tasks=["camera.trajectory.movement_2d"],
                       metrics=[f"clipsim:clip={tiny_clip},frames=4", "vsa:clip=" + tiny_clip],
-                      bootstrap_iters=20, output_path=str(tmp_path / "out"), cache_dir=str(tmp_path / "cache"))  # fmt: skip
+                      bootstrap_iters=20, output_path=str(tmp_path / "out"),
+                      cache_dir=str(tmp_path / "cache"))  # fmt: skip
     record = load_record(output.files["results"])
     assert set(record.metrics) == {f"clipsim:clip={tiny_clip},frames=4", f"vsa:clip={tiny_clip}"}
     entry = record.metrics[f"clipsim:clip={tiny_clip},frames=4"]

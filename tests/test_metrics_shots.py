@@ -118,3 +118,23 @@ def test_assign_shots_evenly_without_time_codes():
         assign_shots(["a", "b"], [(0, 1)], [(0, 1)])
     with pytest.raises(ValueError, match="at least one"):
         assign_shots([], [(0, 1)])
+
+
+def test_the_adaptive_detector_finds_the_renderers_cuts_a_fixed_threshold_misses(tmp_path):
+    from scine_eval.multishot.render import render_script
+    from scine_eval.multishot.script import load_scripts
+
+    found = {"builtin": 0, "histogram": 0}
+    truth_count, false_cuts = 0, 0
+    for script in load_scripts()[:8]:
+        rendered = render_script(script, tmp_path / f"{script.id}.mp4", 0, fps=8, size=64)
+        truth = [round(start * 8) for start, _ in rendered.boundaries[1:]]
+        truth_count += len(truth)
+        for backend in found:
+            got = [round(start * 8) for start, _ in detect_shots(rendered.path, backend=backend)[1:]]
+            found[backend] += sum(any(abs(g - t) <= 1 for g in got) for t in truth)
+            if backend == "builtin":
+                false_cuts += sum(not any(abs(g - t) <= 1 for t in truth) for g in got)
+    # measured on all 37 scripts at 64 px, 8 fps: 133 of 137 cuts, none false (the histogram: 28)
+    assert found["builtin"] >= 0.9 * truth_count and false_cuts == 0
+    assert found["histogram"] < found["builtin"]  # same-palette shots: a fixed histogram threshold misses most

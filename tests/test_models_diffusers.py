@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -128,6 +129,26 @@ def test_a_run_with_the_probe_writes_a_filled_model_sha(folders, tmp_path):
     assert config["model_dtype"] == "float32" and output.results["videos"]["usable"] == 2
     [leaderboard] = (tmp_path / "out" / "wan2.1-1.3b").glob("leaderboard_*.json")
     assert json.loads(leaderboard.read_text())["config"]["model_sha"] == config["model_sha"]
+
+
+def test_a_multishot_script_one_clip_per_shot_or_one_video(folders, tmp_path):
+    from scine_eval.multishot.script import load_scripts
+    from scine_eval.multishot.shots import script_shots
+
+    folder, script = folders("wan2.1"), load_scripts()[0]
+    request = replace(_request(tmp_path / "one"), prompt=script.prompt_text(), shots=script_shots(script))
+    per_shot = resolve(model_registry, "wan2.1-1.3b", _tiny_args("wan2.1-1.3b", folder, multishot="per_shot")).build()
+    made = per_shot.generate([request])[0]
+    clip = decode(made.path)  # one video, all shots
+    frames = _tiny_args("wan2.1-1.3b", folder)["frames"]
+    assert len(clip) == frames * len(script.shots)
+    spans = made.metadata["shots"]
+    assert [text for text, _, _ in spans] == [text for text, _, _ in script.shot_spans()]
+    fps = per_shot.fps
+    assert [(a, b) for _, a, b in spans] == [(i * frames / fps, (i + 1) * frames / fps) for i in range(len(spans))]
+    one = resolve(model_registry, "wan2.1-1.3b", _tiny_args("wan2.1-1.3b", folder)).build()
+    single = one.generate([replace(request, output_path=tmp_path / "single.mp4")])[0]
+    assert len(decode(single.path)) == frames and "shots" not in single.metadata  # the metric takes the time codes
 
 
 @pytest.mark.parametrize(

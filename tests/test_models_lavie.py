@@ -300,3 +300,17 @@ def test_a_state_dict_that_does_not_fit_is_refused_naming_keys(tmp_path):
     torch.save(state, tmp_path / "lavie_base.pt")
     with pytest.raises(ConfigError, match=r"1 missing \(e.g. conv_out.bias\); 1 unexpected \(e.g. extra.weight\)"):
         load_unet(tmp_path / "lavie_base.pt", BASE)
+
+
+def test_a_run_with_lavie_scores_and_records_a_metric(folder, tmp_path):
+    from scine_eval import evaluate
+
+    args = ",".join(f"{k}={v}" for k, v in {"pretrained": folder, **TINY, "height": 32, "width": 32}.items())
+    output = evaluate(model="lavie", model_args=args, tasks=["lighting.color_temperature"], limit=2,
+                      metrics=["vsa:clip=/nonexistent-clip"], bootstrap_iters=0, output_path=str(tmp_path / "out"),
+                      cache_dir=str(tmp_path / "cache"))  # fmt: skip
+    record = output.record
+    assert record.config.model_name == "lavie" and record.videos.usable == record.videos.planned >= 2
+    assert {r["status"] for rows in output.samples.values() for r in rows} <= {"scored", "unscored"}
+    entry = record.metrics["vsa:clip=/nonexistent-clip"]  # a metric that cannot load is recorded, not fatal
+    assert entry.value is None and "nonexistent-clip" in entry.reason

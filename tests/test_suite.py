@@ -270,7 +270,7 @@ def test_duplicate_prompt_id(taxonomy):
 @pytest.mark.parametrize(
     "field,value,message",
     [
-        ("suite", "script", "key 'suite': Input should be 'scripts' or 'visuals'"),
+        ("suite", "script", "key 'suite': Input should be 'scripts', 'visuals' or 'multishot'"),
         ("role", "editor", "key 'role': Input should be 'cinematographer', 'production_designer' or 'director'"),
         ("difficulty", "hard", "key 'difficulty': Input should be 'basic' or 'advanced'"),
         ("text", "   ", "key 'text': Value error, must not be empty"),
@@ -375,7 +375,8 @@ def test_a_row_fault_names_its_line_in_the_file(tmp_path, taxonomy, card):
     (folder / "prompts.jsonl").write_text("\n" + json.dumps(rows[0]) + "\n\n  \n" + json.dumps(rows[1]) + "\n")
     with pytest.raises(
         ConfigError,
-        match=rf"^{re.escape(str(folder))}: prompts\.jsonl line 5: key 'suite': Input should be 'scripts' or 'visuals'",
+        match=rf"^{re.escape(str(folder))}: prompts\.jsonl line 5: key 'suite': Input should be 'scripts', 'visuals' "
+        "or 'multishot'",
     ):
         load_suite(str(folder), taxonomy)
 

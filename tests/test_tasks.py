@@ -44,7 +44,7 @@ def prompt(suite: str) -> Prompt:
 
 def test_scine_family_has_a_task_per_node_plus_root(index, taxonomy):
     """Every taxonomy node (pillar, intermediate, leaf) is a task named by its id, plus the root ``scine``."""
-    plain = {name for name in index.names() if "/" not in name and name not in ("scripts", "visuals")}
+    plain = {name for name in index.names() if "/" not in name and name not in ("scripts", "visuals", "multishot")}
     assert plain == {node.id for node in taxonomy} | {"scine"}
     for node in taxonomy:
         task = index.get(node.id)
@@ -68,16 +68,16 @@ def test_leaf_tasks_are_not_groups(index):
     assert leaf.leaves == ("camera.trajectory.static",) and not leaf.is_group
 
 
-@pytest.mark.parametrize("prefix,suite", [("scripts", "scripts"), ("visuals", "visuals")])
+@pytest.mark.parametrize("prefix,suite", [("scripts", "scripts"), ("visuals", "visuals"), ("multishot", "multishot")])
 def test_prefixed_families_filter_by_suite(index, taxonomy, prefix, suite):
-    """``scripts/...`` and ``visuals/...`` repeat the tree for one sub-suite, with a suite filter."""
+    """``scripts/...``, ``visuals/...`` and ``multishot/...`` repeat the tree for one sub-suite, with a filter."""
     expected = {f"{prefix}/{node.id}" for node in taxonomy}
     assert {name for name in index.names() if name.startswith(f"{prefix}/")} == expected
     task = index.get(f"{prefix}/camera.trajectory")
     assert task.filter == {"suite": (suite,)}
     assert task.subtasks == tuple(f"{prefix}/{child}" for child in taxonomy["camera.trajectory"].children)
     assert task.accepts(prompt(suite))
-    assert not task.accepts(prompt("visuals" if suite == "scripts" else "scripts"))
+    assert not task.accepts(prompt("visuals" if suite != "visuals" else "scripts"))
     root = index.get(prefix)
     assert root.subtasks == tuple(f"{prefix}/{p}" for p in ("camera", "lighting", "setup", "events"))
     assert root.filter == {"suite": (suite,)}
@@ -116,6 +116,7 @@ def test_select_glob_on_the_last_part(index):
     """``*.shot_size`` selects the shot-size leaf of every family."""
     assert sorted(names(index.select(["*.shot_size"]))) == [
         "camera.creative_intent.shot_size",
+        "multishot/camera.creative_intent.shot_size",
         "scripts/camera.creative_intent.shot_size",
         "visuals/camera.creative_intent.shot_size",
     ]

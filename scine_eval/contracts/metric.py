@@ -49,7 +49,7 @@ class MetricValue:
 class VideoMetric(ABC):
     """A number about a set of videos (FVD, CLIPSIM, IS, VSA).
 
-    Subclasses take their options as typed keyword arguments (what ``--metric_args`` passes), implement
+    Subclasses take their options as typed keyword arguments (what ``--metrics NAME:key=value,...`` passes), implement
     :meth:`compute`, and describe in :meth:`spec` everything that changes the value (backbone id,
     frames, resolution, reference set).
     """

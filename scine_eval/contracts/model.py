@@ -16,6 +16,21 @@ SEED_RECIPE = "seed = base_seed + sample_index"
 
 
 @dataclass(frozen=True)
+class Shot:
+    """One shot of a multi-shot script: its text, its place in the video, and the controls it maps to."""
+
+    text: str
+    """What alignment compares the shot's frames with (:meth:`scine_eval.multishot.script.Script.shot_text`)."""
+    start_s: float
+    end_s: float
+    controls: tuple[tuple[str, str], ...] = ()
+    """The shot's (leaf, value) pairs, the scene's included: what a renderer draws for it."""
+    prompt: str = ""
+    """A self-contained prompt for this shot alone (scene, characters, the shot), for adapters that make one
+    clip per shot (``--model_args multishot=per_shot``)."""
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     """One video to produce: a prompt and a seed."""
 
@@ -31,6 +46,10 @@ class GenerationRequest:
     controls: tuple[tuple[str, str], ...] = ()
     """The prompt's mapped (leaf, value) pairs, in suite order. Text-to-video models read only ``prompt``;
     adapters that draw from the mapping (the ``synthetic`` renderer) set ``uses_controls``."""
+    shots: tuple[Shot, ...] = ()
+    """For a multi-shot script (``--suite multishot``): its shots. ``prompt`` then holds the whole script as one
+    prompt (``Shot 1 [0s-4s]: ...``), for models that make one long video; an adapter that makes the shots itself
+    reports where they fell as ``metadata["shots"]`` (``[[text, start_s, end_s], ...]``)."""
 
 
 @dataclass(frozen=True)

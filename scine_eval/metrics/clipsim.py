@@ -13,7 +13,7 @@ LaVie does not state how many frames it scores (its base model makes 16, so pres
 LaVie's CLIP ViT-B/32 through transformers; the OpenAI ``clip`` package preprocesses slightly differently (PIL vs
 torchvision resizing), which can move the third decimal.
 
-    scine-eval ... --metrics clipsim --metric_args clip=openai/clip-vit-base-patch32,frames=16
+    scine-eval ... --metrics clipsim:clip=openai/clip-vit-base-patch32,frames=16
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """FVD: the Fréchet distance between I3D features of the generated videos and of a reference set.
 
-    scine-eval ... --metrics fvd --metric_args detector=/models/i3d_pretrained_400.pt,reference=/data/ucf101-clips
+    scine-eval ... --metrics fvd:detector=/models/i3d_pretrained_400.pt,reference=/data/ucf101-clips
 
 Protocol (TATS' ``tats/fvd/fvd.py``, which LaVie follows, except where noted):
 

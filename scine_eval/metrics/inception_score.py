@@ -12,7 +12,7 @@ The video IS of TGAN / TATS on UCF-101 uses a C3D classifier (Sports-1M, fine-tu
 classifier (``AutoModelForVideoClassification``: VideoMAE, TimeSformer, ViViT...) with its video processor, e.g. a
 VideoMAE fine-tuned on UCF-101; numbers are comparable only between runs with the same classifier and splits.
 
-    scine-eval ... --metrics is --metric_args classifier=/models/videomae-base-finetuned-ucf101
+    scine-eval ... --metrics is:classifier=/models/videomae-base-finetuned-ucf101
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class InceptionScore(VideoMetric):
     def compute(self, videos: Sequence[MetricVideo]) -> MetricValue:
         if not self.classifier:
             return MetricValue(
-                None, 0, "IS needs a video classifier: --metric_args classifier=<Hub id or folder> (a transformers "
+                None, 0, "IS needs a video classifier: --metrics is:classifier=<Hub id or folder> (a transformers "
                 "video-classification checkpoint, e.g. VideoMAE fine-tuned on UCF-101)"
             )  # fmt: skip
         model, processor = self.load()

@@ -30,7 +30,7 @@ Protocol here:
   ``details["shuffled"]`` is its mean, ``details["aligned_multi_shot"]`` VSA over the same videos and
   ``details["gap"]`` their difference: the part of the alignment that is about *when*, not only *what*.
 
-    scine-eval ... --metrics vsa --metric_args clip=openai/clip-vit-base-patch32,fps=2,timing=scaled
+    scine-eval ... --metrics vsa:clip=openai/clip-vit-base-patch32,fps=2,timing=scaled
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class VSA(VideoMetric):
         revision: str | None = None,
         fps: PositiveFloat | None = 2.0,
         timing: Timing = "scaled",
-        shot_detector: Literal["auto", "scenedetect", "builtin"] = "auto",
+        shot_detector: Literal["auto", "scenedetect", "builtin", "histogram"] = "auto",
         batch_size: PositiveInt = 32,
         device: str = "auto",
         dtype: ClipDtype = "float32",

@@ -17,8 +17,11 @@ import inspect
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from importlib import metadata
 from typing import Any, Literal
+
+import numpy as np
 
 from scine_eval.contracts.arguments import NonNegativeInt, PositiveFloat, PositiveInt
 from scine_eval.contracts.model import GeneratedVideo, GenerationRequest, ModelAdapter, model_registry, register_model
@@ -30,6 +33,7 @@ log = logging.getLogger("scine_eval")
 
 Dtype = Literal["auto", "bfloat16", "float16", "float32"]
 Offload = Literal["none", "model", "sequential"]
+MultiShot = Literal["one", "per_shot"]
 
 
 @register_model("diffusers")
@@ -56,6 +60,8 @@ class DiffusersT2V(ModelAdapter):
         offload: ``none`` (all on the GPU), ``model`` (one component at a time) or ``sequential`` (least memory).
         vae_tiling: decode in tiles (less memory at high resolution).
         compile: ``torch.compile`` the transformer.
+        multishot: for multi-shot scripts (``--suite multishot``): ``one`` long video from the whole script as one
+            prompt, or ``per_shot``: one clip per shot from its own prompt, joined by hard cuts.
         device: ``auto`` (first CUDA device if any, else CPU), ``cpu``, ``cuda``, ``cuda:1``...
     """
 
@@ -82,6 +88,7 @@ class DiffusersT2V(ModelAdapter):
         offload: Offload = "none",
         vae_tiling: bool = False,
         compile: bool = False,
+        multishot: MultiShot = "one",
         device: str = "auto",
     ):
         require_diffusers()
@@ -97,6 +104,7 @@ class DiffusersT2V(ModelAdapter):
         self.negative_prompt, self.flow_shift = negative_prompt, flow_shift
         self.max_sequence_length = max_sequence_length
         self.batch_size, self.vae_tiling, self.compile = batch_size, vae_tiling, compile
+        self.multishot = multishot
         self._pipe: Any = None
         self._accepted: frozenset[str] = frozenset()
 
@@ -114,15 +122,39 @@ class DiffusersT2V(ModelAdapter):
         return {"presets": rows}
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[GeneratedVideo]:
+        if getattr(self, "multishot", "one") == "per_shot" and any(r.shots for r in requests):
+            return [self._per_shot(r) if r.shots else self.generate([r])[0] for r in requests]
         try:
             frames = self._call(requests)
         except Exception as error:  # out of memory, a pipeline error: this batch fails, the run goes on
-            self._free_memory()
-            kind = "out of GPU memory" if _is_oom(error) else type(error).__name__
-            reason = f"{kind}: {str(error).splitlines()[0] if str(error) else error!r}"
-            log.warning("%s failed on %d prompt(s): %s", self.model_name, len(requests), reason)
-            return [GeneratedVideo(r, None, error=f"generation failed ({reason})") for r in requests]
+            return self._failed(requests, error)
         return [self._write(request, video) for request, video in zip(requests, frames, strict=True)]
+
+    def _per_shot(self, request: GenerationRequest) -> GeneratedVideo:
+        """A multi-shot script as one clip per shot, joined by hard cuts.
+
+        Each clip comes from its shot's own prompt and the request's seed (so the shots share their noise). The
+        shots' places are reported: the clips' lengths set them, not the script's time codes.
+        """
+        clips = []
+        for start in range(0, len(request.shots), max(1, self.batch_size)):
+            chunk = [replace(request, prompt=shot.prompt or shot.text, shots=())
+                     for shot in request.shots[start : start + max(1, self.batch_size)]]  # fmt: skip
+            try:
+                clips += [to_uint8(video) for video in self._call(chunk)]
+            except Exception as error:  # as a failed batch: this script fails, the run goes on
+                return self._failed([request], error)[0]
+        edges = np.cumsum([0, *(len(clip) for clip in clips)]) / self.fps
+        done = self._write(request, np.concatenate(clips))
+        spans = [[shot.text, float(a), float(b)] for shot, a, b in zip(request.shots, edges, edges[1:], strict=False)]
+        return replace(done, metadata={**done.metadata, "shots": spans}) if done.path else done
+
+    def _failed(self, requests: Sequence[GenerationRequest], error: Exception) -> list[GeneratedVideo]:
+        self._free_memory()
+        kind = "out of GPU memory" if _is_oom(error) else type(error).__name__
+        reason = f"{kind}: {str(error).splitlines()[0] if str(error) else error!r}"
+        log.warning("%s failed on %d prompt(s): %s", self.model_name, len(requests), reason)
+        return [GeneratedVideo(r, None, error=f"generation failed ({reason})") for r in requests]
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -142,6 +174,7 @@ class DiffusersT2V(ModelAdapter):
             "fps": self.fps,
             "negative_prompt": self.negative_prompt,
             "max_sequence_length": self.max_sequence_length,
+            "multishot": self.multishot,
             "diffusers": _version("diffusers"),
         }
 

@@ -24,7 +24,7 @@ from scine_eval.contracts.model import GenerationRequest, register_model
 from scine_eval.diffusion.loading import require_diffusers
 from scine_eval.diffusion.presets import check_size
 from scine_eval.errors import ConfigError
-from scine_eval.models.diffusers import DiffusersT2V, _version
+from scine_eval.models.diffusers import DiffusersT2V, MultiShot, _version
 
 Stages = Literal["base", "base+interp", "base+vsr", "all"]
 Sampler = Literal["ddpm", "ddim", "eulerdiscrete"]
@@ -67,6 +67,7 @@ class LaVie(DiffusersT2V):
         dtype: ``auto`` (float16 on GPU, as the release samples; float32 on CPU) or an explicit precision.
         device: ``auto`` (this process's GPU, else CPU), ``cpu``, ``cuda:1``...
         batch_size: prompts per pipeline call.
+        multishot: for multi-shot scripts: ``one`` video from the whole script, or ``per_shot`` (one clip per shot).
     """
 
     def __init__(
@@ -92,6 +93,7 @@ class LaVie(DiffusersT2V):
         dtype: Dtype = "auto",
         device: str = "auto",
         batch_size: PositiveInt = 1,
+        multishot: MultiShot = "one",
     ):
         require_diffusers()
         from scine_eval.lavie.loading import locate
@@ -113,7 +115,7 @@ class LaVie(DiffusersT2V):
         self.fps = fps or (24 if interpolate else 8)
         self.interp_steps, self.interp_guidance = interp_steps, interp_guidance
         self.vsr_steps, self.vsr_guidance, self.noise_level = vsr_steps, vsr_guidance, noise_level
-        self.dtype, self.device, self.batch_size = dtype, device, batch_size
+        self.dtype, self.device, self.batch_size, self.multishot = dtype, device, batch_size, multishot
         self.offload = "none"  # the inherited generate() draws noise on self.resolved_device
         self._pipe: Any = None
 
@@ -140,6 +142,7 @@ class LaVie(DiffusersT2V):
             "height": self.height,
             "width": self.width,
             "fps": self.fps,
+            "multishot": self.multishot,
             "diffusers": _version("diffusers"),
         }
         if "interpolation" in stages:

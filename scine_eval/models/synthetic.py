@@ -17,9 +17,11 @@ from annotated_types import Ge, Le, MultipleOf
 
 from scine_eval.contracts.arguments import PositiveFloat, PositiveInt
 from scine_eval.contracts.model import GeneratedVideo, GenerationRequest, ModelAdapter, register_model
+from scine_eval.multishot.render import render_shots_frames
 from scine_eval.stimuli import Stimulus, resolve_controls
 from scine_eval.stimuli.clips import write_clip
 from scine_eval.stimuli.render import RENDERER_VERSION, clip_seed
+from scine_eval.video import write_video
 
 X264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"]
 
@@ -64,11 +66,25 @@ class SyntheticRenderer(ModelAdapter):
             return GeneratedVideo(request, None, error=f"render failed: {type(error).__name__}: {error}")
 
     def _one(self, request: GenerationRequest) -> GeneratedVideo:
+        if request.shots and self.follow_prompt:
+            return self._script(request)
         resolution = resolve_controls(request.controls if self.follow_prompt else (), self.base)
         world = clip_seed(request.seed, request.prompt_id)
         path = write_clip(request.output_path, resolution.stimulus, world, crf=self.crf, preset=self.preset)
         metadata = resolution.to_metadata() if self.follow_prompt else {"follow_prompt": False}
         return GeneratedVideo(request, path, metadata=metadata)
+
+    def _script(self, request: GenerationRequest) -> GeneratedVideo:
+        """A multi-shot script: each shot drawn from its own controls for its time code, joined by hard cuts.
+
+        (:mod:`scine_eval.multishot.render`.) ``duration`` does not apply: the script's time codes do.
+        """
+        fps, size = self.base.fps, self.base.size
+        frames, shots = render_shots_frames(request.shots, request.prompt_id, request.seed, fps=fps, size=size)
+        path = write_video(request.output_path, frames, fps=fps, crf=self.crf, options={"preset": self.preset})
+        pairs = zip(request.shots, shots, strict=True)
+        spans = [[shot.text, rendered.start_s, rendered.end_s] for shot, rendered in pairs]
+        return GeneratedVideo(request, path, metadata={"shots": spans, "rendered": [s.to_metadata() for s in shots]})
 
     def spec(self) -> dict[str, Any]:
         return {

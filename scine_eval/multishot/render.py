@@ -28,6 +28,7 @@ keeping the world would need the renderer to draw each part of the world from it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from scine_eval.contracts.model import Shot
 from scine_eval.multishot.script import Script
+from scine_eval.multishot.shots import script_shots
 from scine_eval.stimuli.controls import Resolution, resolve_controls
 from scine_eval.stimuli.render import RENDERER_VERSION, clip_seed, render
 from scine_eval.stimuli.spec import Stimulus
@@ -121,23 +124,31 @@ def render_script_frames(
         ValueError: a shot is shorter or longer than the renderer draws (0.5 to 30 s), or ``fps`` or ``size``
             is out of its range; the message names the shot.
     """
-    world = clip_seed(seed, script.id)
-    edges = [round(shot.start_s * fps) for shot in script.shots] + [round(script.duration * fps)]
+    return render_shots_frames(script_shots(script), script.id, seed, fps=fps, size=size)
+
+
+def render_shots_frames(
+    shots: Sequence[Shot], key: str, seed: int = 0, *, fps: int = 12, size: int = 256
+) -> tuple[Frames, tuple[RenderedShot, ...]]:
+    """:func:`render_script_frames` for shots as a request carries them; ``key`` (the script id) seeds the world."""
+    world = clip_seed(seed, key)
+    edges = [round(shot.start_s * fps) for shot in shots] + [round(shots[-1].end_s * fps)]
     clips: list[Frames] = []
-    shots: list[RenderedShot] = []
-    for position, shot in enumerate(script.shots):
+    rendered: list[RenderedShot] = []
+    for position, shot in enumerate(shots):
         count = edges[position + 1] - edges[position]
         try:
             base = Stimulus(duration=count / fps, fps=fps, size=size)
         except ValueError as error:
-            raise ValueError(f"shot {shot.index} {shot.time_code} cannot be rendered at {fps} fps: {error}") from None
-        resolution = resolve_controls(script.controls(position), base)
-        previous = (clips[-1][-1], shots[-1].motion) if shots else None
-        cut = _render_cut(resolution.stimulus, world, previous, salt=f"{script.id}:{shot.index}")
+            raise ValueError(f"shot {position + 1} [{shot.start_s:g}s-{shot.end_s:g}s] cannot be rendered at {fps} "
+                             f"fps: {error}") from None  # fmt: skip
+        resolution = resolve_controls(shot.controls, base)
+        previous = (clips[-1][-1], rendered[-1].motion) if rendered else None
+        cut = _render_cut(resolution.stimulus, world, previous, salt=f"{key}:{position + 1}")
         clips.append(cut.frames)
-        shots.append(
+        rendered.append(
             RenderedShot(
-                index=shot.index,
+                index=position + 1,
                 start_s=edges[position] / fps,
                 end_s=edges[position + 1] / fps,
                 frames=count,
@@ -148,7 +159,7 @@ def render_script_frames(
                 cut_shows=cut.margin >= 1,
             )
         )
-    return np.concatenate(clips), tuple(shots)
+    return np.concatenate(clips), tuple(rendered)
 
 
 def render_script(

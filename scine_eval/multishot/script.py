@@ -10,7 +10,7 @@ shot's controls can be judged and rendered like a single-shot prompt's (:func:`c
 Terms are matched forgivingly: case, hyphens and underscores do not matter, a trailing "shot" is dropped
 ("Medium Shot" is ``medium``, "Arc Shot" is ``arc``) and a few common aliases are accepted ("Establishing
 Shot" is ``extreme wide``, the paper's "Handheld Camera Effect" is ``handheld``). A validated script holds
-the canonical spelling. The schema is documented field by field in ``task_data/multishot/README.md``.
+the canonical spelling. The schema is documented field by field in ``task_data/suites/multishot/SCRIPTS.md``.
 
 Importing this module is cheap: pydantic and the standard library, no numpy, torch or video code.
 """
@@ -51,7 +51,7 @@ LIGHT_MOTION = "lighting.advanced.motion"
 TIME_OF_DAY = "setup.set_design.backdrop.time_of_day"
 ELEMENTS_LEAF = "setup.set_design.environment.elements"
 
-BUNDLED_SCRIPTS = ("multishot", "scripts.jsonl")
+BUNDLED_SCRIPTS = ("suites", "multishot", "scripts.jsonl")
 """Where the bundled scripts are, under the package's task data."""
 
 
