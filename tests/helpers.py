@@ -114,3 +114,22 @@ def mp4_round_trip(path: Path, frames: np.ndarray, fps: float):
     from scine_eval.video import decode, to_uint8
 
     return decode(write_video(path, to_uint8(frames), fps=fps), fps=None)
+
+
+def tiny_clip(width: int = 16, projection: int = 8, seed: int = 0):
+    """A random CLIP (32x32 images) with the hand-written CLIP tokenizer: ``(CLIPModel, CLIPProcessor)``."""
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor
+
+    from scine_eval.tiny_pipelines.text import clip_tokenizer
+
+    tokenizer = clip_tokenizer()
+    text = {"vocab_size": len(tokenizer), "hidden_size": width, "intermediate_size": 2 * width, "num_hidden_layers": 2,
+            "num_attention_heads": 2, "max_position_embeddings": 77, "bos_token_id": tokenizer.bos_token_id,
+            "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id}  # fmt: skip
+    vision = {"image_size": 32, "patch_size": 8, "hidden_size": width, "intermediate_size": 2 * width,
+              "num_hidden_layers": 2, "num_attention_heads": 2}  # fmt: skip
+    torch.manual_seed(seed)
+    model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=projection))
+    images = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    return model, CLIPProcessor(image_processor=images, tokenizer=tokenizer)

@@ -21,6 +21,7 @@ from scine_eval.metrics.clip_backbone import ClipBackbone, unit_rows  # noqa: E4
 from scine_eval.metrics.clipsim import ClipSim  # noqa: E402
 from scine_eval.metrics.vsa import VSA, derangement, frames_by_shot, shuffled_vsa, vsa_of_segments  # noqa: E402
 from scine_eval.video import decode, write_video  # noqa: E402
+from tests.helpers import tiny_clip as build_tiny_clip  # noqa: E402
 
 FPS = 8
 SHOT_FRAMES = 8  # three shots of one second each
@@ -31,22 +32,10 @@ SHOT_TEXTS = list(COLOURS)
 @pytest.fixture(scope="module")
 def tiny_clip(tmp_path_factory) -> str:
     """A random CLIP (32x32 images, 8-d projections) with the hand-written CLIP tokenizer, saved as a checkpoint."""
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor
-
-    from scine_eval.tiny_pipelines.text import clip_tokenizer
-
-    tokenizer = clip_tokenizer()
-    text = {"vocab_size": len(tokenizer), "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
-            "num_attention_heads": 2, "max_position_embeddings": 77, "bos_token_id": tokenizer.bos_token_id,
-            "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id}  # fmt: skip
-    vision = {"image_size": 32, "patch_size": 8, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
-              "num_attention_heads": 2}  # fmt: skip
-    torch.manual_seed(0)
-    model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=8))
-    images = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    model, processor = build_tiny_clip(width=16, projection=8)
     folder = tmp_path_factory.mktemp("tiny-clip")
     model.save_pretrained(folder)
-    CLIPProcessor(image_processor=images, tokenizer=tokenizer).save_pretrained(folder)
+    processor.save_pretrained(folder)
     return str(folder)
 
 

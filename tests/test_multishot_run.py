@@ -24,6 +24,7 @@ from scine_eval.multishot.suite import write_multishot_suite
 from scine_eval.readers import bundled_path
 from scine_eval.store import VideoRecord
 from scine_eval.suite import load_suite
+from tests.helpers import tiny_clip
 
 torch = pytest.importorskip("torch")
 
@@ -73,20 +74,7 @@ def test_a_video_without_reported_shots_takes_the_script_time_codes(taxonomy, tm
 
 def _clip(folder: Path, steps: int) -> str:
     """A tiny CLIP, fine-tuned for ``steps`` on the first scripts' shot frames and texts (0: left random)."""
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor
-
-    from scine_eval.tiny_pipelines.text import clip_tokenizer
-
-    tokenizer = clip_tokenizer()
-    text = {"vocab_size": len(tokenizer), "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-            "num_attention_heads": 2, "max_position_embeddings": 77, "bos_token_id": tokenizer.bos_token_id,
-            "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id}  # fmt: skip
-    vision = {"image_size": 32, "patch_size": 8, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-              "num_attention_heads": 2}  # fmt: skip
-    torch.manual_seed(0)
-    model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=16))
-    images = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
-    processor = CLIPProcessor(image_processor=images, tokenizer=tokenizer)
+    model, processor = tiny_clip(width=32, projection=16)
     if steps:
         frames, texts = [], []
         for script in load_scripts()[:TRAINED]:
