@@ -8,6 +8,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 import json  # noqa: E402
 import math  # noqa: E402
+import shutil  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -310,3 +311,27 @@ def test_fingerprint_follows_what_changes_the_value(detector, sets, cache):
     assert len({base, fp(crop=0.84375), fp(frames=12), fp(size=32), fp(dtype="bfloat16")}) == 5
     other_detector = _metric(detector["safetensors"], _folder(sets["reference"]), cache).fingerprint
     assert other_detector != base  # different bytes, even with the same weights: the sha256 is of the file
+
+
+def _cached_dataset(cache: Path, repo_id: str, files: dict[str, Path]) -> None:
+    """A Hub dataset as ``huggingface_hub`` leaves it in ``cache`` after a download (refs/main -> a snapshot)."""
+    root = cache / f"datasets--{repo_id.replace('/', '--')}"
+    commit = "0" * 39 + "1"
+    (root / "refs").mkdir(parents=True, exist_ok=True)
+    (root / "refs" / "main").write_text(commit)
+    snapshot = root / "snapshots" / commit
+    for name, source in files.items():
+        (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, snapshot / name)
+
+
+def test_a_hub_dataset_reference_reads_like_the_folder_it_downloads_to(detector, sets, cache, tmp_path, monkeypatch):
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))  # never the user's cache
+    reference = sets["reference"]
+    _cached_dataset(tmp_path / "hub", "scine-test/fvd-reference", {f"clips/{v.path.name}": v.path for v in reference})
+    from_hub = _metric(detector["pt"], "hf://datasets/scine-test/fvd-reference", cache).compute(sets["noise-40"])
+    from_folder = _metric(detector["pt"], _folder(reference), cache).compute(sets["noise-40"])
+    assert from_hub.value == pytest.approx(from_folder.value, rel=1e-9)
+    assert from_hub.details["n_reference"] == N_VIDEOS
+    with pytest.raises(ConfigError, match="not in the local Hugging Face cache.*hf download --repo-type dataset"):
+        _metric(detector["pt"], "hf://datasets/scine-test/never-downloaded", cache)

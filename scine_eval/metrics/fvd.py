@@ -288,10 +288,17 @@ def _existing_file(value: str | None, option: str, what: str) -> Path:
     return path
 
 
+HUB_PREFIX = "hf://datasets/"
+"""``reference=hf://datasets/ORG/NAME[@REVISION]``: a Hub dataset of real videos (or of one statistics ``.npz``)."""
+
+
 def _reference(value: str | None) -> Path:
-    what = "a folder of real videos, or a .npz with 'mu' and 'sigma' computed with the same detector and options"
+    what = ("a folder of real videos, a .npz with 'mu' and 'sigma' computed with the same detector and options, "
+            f"or a Hub dataset of either ({HUB_PREFIX}ORG/NAME[@REVISION])")  # fmt: skip
     if value is None or not str(value).strip():
         raise ConfigError(f"fvd needs reference=PATH: {what}")
+    if str(value).startswith(HUB_PREFIX):
+        return _hub_reference(str(value))
     path = Path(str(value)).expanduser()
     if path.is_dir():
         if not _reference_videos(path):
@@ -301,6 +308,33 @@ def _reference(value: str | None) -> Path:
         return path
     raise ConfigError(f"reference={value!r}: {'not a .npz file' if path.is_file() else 'no such file or folder'}; "
                       f"give {what}")  # fmt: skip
+
+
+def _hub_reference(value: str) -> Path:
+    """The local snapshot of a Hub dataset reference (downloaded once, then read from the cache)."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError
+
+    repo_id, _, revision = value.removeprefix(HUB_PREFIX).partition("@")
+    patterns = [f"*{suffix}" for suffix in VIDEO_SUFFIXES] + [f"*{suffix.upper()}" for suffix in VIDEO_SUFFIXES]
+    try:
+        folder = Path(snapshot_download(repo_id, repo_type="dataset", revision=revision or None,
+                                        allow_patterns=[*patterns, "*.npz"]))  # fmt: skip
+    except LocalEntryNotFoundError:
+        raise ConfigError(f"reference={value!r} is not in the local Hugging Face cache and the Hub cannot be reached "
+                          f"(HF_HUB_OFFLINE?): download it once (hf download --repo-type dataset {repo_id}) or pass "
+                          "a local folder") from None  # fmt: skip
+    except RepositoryNotFoundError:
+        raise ConfigError(f"reference={value!r}: no such dataset on the Hub (or no access to it)") from None
+    except HfHubHTTPError as error:
+        raise ConfigError(f"reference={value!r}: the Hub refused the download ({error})") from None
+    if _reference_videos(folder):
+        return folder
+    statistics = sorted(folder.rglob("*.npz"))
+    if len(statistics) == 1:
+        return statistics[0]
+    raise ConfigError(f"reference={value!r}: the dataset holds no videos ({', '.join(VIDEO_SUFFIXES)}) and not "
+                      f"exactly one .npz (found {len(statistics)})")  # fmt: skip
 
 
 def _reference_videos(folder: Path) -> list[Path]:
