@@ -32,7 +32,7 @@ from scine_eval.suite import Prompt, Question
 from scine_eval.tasks import Task
 from scine_eval.taxonomy import Taxonomy
 from scine_eval.video import probe, sha256_file
-from scine_eval.workers import component_pool, run_batches, worker_count
+from scine_eval.workers import component_pool, run_batches, worker_count, workers_wanted
 
 log = logging.getLogger("scine_eval")
 
@@ -299,14 +299,9 @@ def judge(context: Context, plan: Plan, videos: dict[tuple[str, int], VideoRecor
     mine = context.dist.shard(sorted(items))
     done = judge_items(judge_obj, context.cache, {video: items[video] for video in mine},
                        progress=context.dist.is_main, component=context.judge_component,
-                       num_workers=_workers(context))  # fmt: skip
+                       num_workers=workers_wanted(context.config.num_workers, context.dist.world_size))  # fmt: skip
     judge_obj.close()
     return {key: j for part in context.dist.all_gather(done) for key, j in part.items()}
-
-
-def _workers(context: Context) -> int:
-    """``--num_workers``, else this rank's share of the cores."""
-    return context.config.num_workers or worker_count(None, 1 << 30, context.dist.world_size)
 
 
 def aggregate(

@@ -20,7 +20,7 @@ import os
 import socket
 import stat
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -201,6 +201,19 @@ def decode(
         timestamps=tuple(i / info.fps for i in indices),
         info=info,
     )
+
+
+def decode_frames(path: PathLike, indices: Sequence[int], info: VideoInfo | None = None) -> npt.NDArray[np.uint8]:
+    """The native frames at ``indices`` (increasing) as ``(len(indices), H, W, 3)`` uint8 RGB, at native size.
+
+    Frames before the last index are decoded but only those asked for are converted (``decode`` with ``fps``
+    samples by time; this takes positions, e.g. FVD's first 16 frames). ``info`` saves a second probe.
+
+    Raises:
+        VideoError: as :func:`decode`.
+    """
+    info = info or probe(path)
+    return _read_frames(path, list(indices), info.n_frames, info.width, info.height)
 
 
 def sample_indices(

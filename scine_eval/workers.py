@@ -22,10 +22,11 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Generic, TypeVar
 
 from scine_eval.components import Component
+from scine_eval.progress import progress_bar
 
 T = TypeVar("T")
 Batch = TypeVar("Batch")
@@ -42,10 +43,14 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def workers_wanted(requested: int | None, world_size: int = 1) -> int:
+    """``--num_workers`` when given, else this rank's share of the cores (at least one)."""
+    return requested if requested is not None else max(1, available_cores() // max(1, world_size))
+
+
 def worker_count(requested: int | None, jobs: int, world_size: int = 1) -> int:
-    """Workers for ``jobs`` batches: ``requested`` (``--num_workers``), else the cores shared among ranks."""
-    cores = requested if requested is not None else max(1, available_cores() // max(1, world_size))
-    return max(1, min(cores, jobs))
+    """Workers for ``jobs`` batches: :func:`workers_wanted`, never more than there are batches."""
+    return max(1, min(workers_wanted(requested, world_size), jobs))
 
 
 class ComponentPool(Generic[T]):
@@ -116,15 +121,25 @@ def run_batches(
         on_result(batch, result)
 
 
-def process_map(function: Callable[[Any], Any], items: Sequence[Any], workers: int) -> list[Any]:
+def process_map(
+    function: Callable[[Any], Any], items: Sequence[Any], workers: int, label: str | None = None, unit: str = ""
+) -> list[Any]:
     """``[function(item) for item in items]``, over ``workers`` processes (forked as the pool's) when several.
 
     ``function`` must be importable by name (a module-level function); an exception in it is raised here.
+    With ``label``, a progress bar counts the items (in ``unit``) as they finish, started after the workers fork.
     """
-    if workers < 2 or len(items) < 2:
-        return [function(item) for item in items]
-    with ProcessPoolExecutor(min(workers, len(items)), mp_context=_context()) as executor:
-        return list(executor.map(function, items))
+    parallel = workers >= 2 and len(items) >= 2
+    pool = ProcessPoolExecutor(min(workers, len(items)), mp_context=_context()) if parallel else nullcontext()
+    with pool as executor:
+        if executor is not None:
+            executor.submit(os.getpid).result()  # with fork, every worker starts now: before the bar's thread
+        results = []
+        with progress_bar(label or "", len(items), enabled=label is not None and bool(items), unit=unit) as advance:
+            for result in executor.map(function, items) if executor is not None else map(function, items):
+                results.append(result)
+                advance(1)
+    return results
 
 
 def _context() -> Any:

@@ -31,7 +31,7 @@ from scine_eval.stimuli.controls import CONTROLS
 from scine_eval.stimuli.render import RENDERER_VERSION
 from scine_eval.suite import Prompt, Question
 from scine_eval.taxonomy import Node
-from scine_eval.workers import worker_count
+from scine_eval.workers import workers_wanted
 
 NEUTRAL: Controls = ()
 
@@ -215,7 +215,7 @@ def judge_check(config: JudgeCheckConfig) -> dict[str, Any]:
     judge = component.build()
     cases, skipped = plan_cases(config, judge)
     base = Stimulus(duration=config.duration, fps=config.fps, size=config.size)
-    workers = worker_count(config.num_workers, 1 << 30)
+    workers = workers_wanted(config.num_workers)
     pairs = render_pairs(cases, config, StimulusCache(config.stimuli_dir, base), workers)
     items: dict[str, dict[str, JudgeItem]] = {}
     for pair in pairs:
@@ -246,9 +246,7 @@ def render_pairs(
     planned = [(case, k) for case in cases for k in range(config.pairs if case.violators else 0)]
     clips = [(controls, config.seed + k) for case, k in planned
              for controls in (case.controls, case.violators[k % len(case.violators)])]  # fmt: skip
-    with progress_bar("render", 1, unit="batch") as advance:
-        stimuli.render_missing(clips, workers)
-        advance(1)
+    stimuli.render_missing(clips, workers)
     pairs = []
     with progress_bar("pair", len(cases) * config.pairs, unit="pairs") as advance:
         for case in cases:

@@ -33,12 +33,13 @@ class Row:
     """Whether this model's interval lies wholly above the next one's (``None`` for the last or unknown)."""
 
     def as_dict(self, pillars: Sequence[str], nodes: Sequence[str]) -> dict[str, Any]:
+        overall = self.overall.as_dict()
         return {
             "rank": self.rank,
             "model": self.model,
             "model_sha": self.model_sha,
-            "overall": self.overall.as_dict()["score"],
-            "ci": [self.overall.as_dict()["ci_low"], self.overall.as_dict()["ci_high"]],
+            "overall": overall["score"],
+            "ci": [overall["ci_low"], overall["ci_high"]],
             "significant_gap_to_next": self.significant_gap,
             "pillars": {p: self.pillars.get(p, Score(None)).as_dict() for p in pillars},
             "nodes": {n: self.nodes.get(n, Score(None)).as_dict() for n in nodes},

@@ -9,6 +9,7 @@ dtype, then normalised in float64, so a cosine is a plain dot product.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy.typing as npt
 
 from scine_eval.compat import ensure_torchvision
 from scine_eval.errors import ConfigError, MissingDependencyError
+from scine_eval.metrics.device import resolve_device
 
 __all__ = ["DEFAULT_CLIP", "ClipBackbone", "ClipDtype", "unit_rows"]
 
@@ -78,10 +80,7 @@ class ClipBackbone:
             raise MissingDependencyError(error.name or "transformers", "llm") from None
         if dtype not in ("float32", "float16", "bfloat16"):
             raise ConfigError(f"dtype={dtype!r}: valid values are float32, float16, bfloat16")
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        elif device.startswith("cuda") and not torch.cuda.is_available():
-            raise ConfigError(f"device={device!r}, but torch sees no CUDA device here (use device=cpu or auto)")
+        device = resolve_device(device)
         local = Path(pretrained).expanduser()
         source = str(local) if local.is_dir() else pretrained
         try:
@@ -139,3 +138,25 @@ def _numpy(output: Any) -> npt.NDArray[np.float64]:
     """Projected features as float64: transformers 5 returns an output whose ``pooler_output`` holds them."""
     features = getattr(output, "pooler_output", output)
     return features.float().cpu().numpy().astype(np.float64)
+
+
+@functools.lru_cache(maxsize=2)
+def shared_backbone(
+    pretrained: str, revision: str | None, device: str, dtype: ClipDtype, batch_size: int
+) -> ClipBackbone:
+    """:meth:`ClipBackbone.load`, once per process for the same arguments: ``--metrics clipsim vsa`` load one CLIP."""
+    return ClipBackbone.load(pretrained, revision, device, dtype, batch_size)
+
+
+class ClipBacked:
+    """What ``clipsim`` and ``vsa`` share: options naming a CLIP, and :meth:`backbone`, loaded on first use."""
+
+    clip: str
+    revision: str | None
+    device: str
+    dtype: ClipDtype
+    batch_size: int
+
+    def backbone(self) -> ClipBackbone:
+        """The CLIP model, loaded on first use (and shared with another metric on the same checkpoint)."""
+        return shared_backbone(self.clip, self.revision, self.device, self.dtype, self.batch_size)

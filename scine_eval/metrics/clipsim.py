@@ -26,14 +26,14 @@ import numpy as np
 from scine_eval.contracts.arguments import PositiveInt
 from scine_eval.contracts.metric import MetricValue, MetricVideo, VideoMetric, register_metric
 from scine_eval.errors import VideoError
-from scine_eval.metrics.clip_backbone import DEFAULT_CLIP, ClipBackbone, ClipDtype
+from scine_eval.metrics.clip_backbone import DEFAULT_CLIP, ClipBacked, ClipDtype
 from scine_eval.video import decode
 
 __all__ = ["ClipSim"]
 
 
 @register_metric("clipsim")
-class ClipSim(VideoMetric):
+class ClipSim(ClipBacked, VideoMetric):
     """Mean per-frame CLIP text-image cosine, averaged over frames and then videos (higher is better).
 
     Args:
@@ -59,17 +59,10 @@ class ClipSim(VideoMetric):
     ):
         self.clip, self.revision, self.frames = clip, revision, frames
         self.batch_size, self.device, self.dtype = batch_size, device, dtype
-        self._backbone: ClipBackbone | None = None
 
     def spec(self) -> dict[str, Any]:
         return {"metric": self.name, "clip": self.clip, "revision": self.revision, "frames": self.frames,
                 "dtype": self.dtype}  # fmt: skip
-
-    def backbone(self) -> ClipBackbone:
-        """The CLIP model, loaded on first use."""
-        if self._backbone is None:
-            self._backbone = ClipBackbone.load(self.clip, self.revision, self.device, self.dtype, self.batch_size)
-        return self._backbone
 
     def compute(self, videos: Sequence[MetricVideo]) -> MetricValue:
         backbone = self.backbone()

@@ -43,9 +43,10 @@ from scine_eval.contracts.arguments import PositiveInt
 from scine_eval.contracts.metric import MetricValue, MetricVideo, VideoMetric, register_metric
 from scine_eval.errors import ConfigError, VideoError
 from scine_eval.fingerprint import fingerprint
+from scine_eval.metrics.device import resolve_device
 from scine_eval.metrics.frechet import feature_statistics, frechet_distance
 from scine_eval.options import default_cache_dir
-from scine_eval.video import _read_frames, probe, sha256_file
+from scine_eval.video import decode_frames, probe, sha256_file
 
 __all__ = ["FVD", "VIDEO_SUFFIXES", "first_frames", "preprocess"]
 
@@ -67,8 +68,7 @@ def first_frames(path: str | os.PathLike[str], frames: int) -> npt.NDArray[np.ui
     info = probe(path)
     if info.n_frames < frames:
         return None
-    # Only the frames used are converted to RGB (the public ``decode`` would convert every frame to slice them).
-    return _read_frames(path, list(range(frames)), info.n_frames, info.width, info.height)
+    return decode_frames(path, range(frames), info)
 
 
 def preprocess(frames: npt.NDArray[np.uint8], size: int = 224, crop: float = 1.0) -> Any:
@@ -196,7 +196,8 @@ class FVD(VideoMetric):
 
             from scine_eval.metrics.i3d import load_i3d
 
-            self._model = load_i3d(self.detector).to(device=_device(self.device), dtype=getattr(torch, self.dtype))
+            device = resolve_device(self.device)
+            self._model = load_i3d(self.detector).to(device=device, dtype=getattr(torch, self.dtype))
         return self._model
 
     def features(self, paths: Sequence[Path]) -> tuple[npt.NDArray[np.float64], list[tuple[int, str]], list[int]]:
@@ -381,13 +382,3 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 def _who(video: MetricVideo) -> dict[str, Any]:
     return {"prompt_id": video.prompt_id, "seed": video.seed, "path": str(video.path)}
-
-
-def _device(option: str) -> str:
-    import torch
-
-    if option == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if option.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"device={option!r}, but torch sees no CUDA device here (use device=cpu or auto)")
-    return option

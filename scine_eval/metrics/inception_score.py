@@ -28,6 +28,7 @@ from scine_eval.compat import ensure_torchvision
 from scine_eval.contracts.arguments import PositiveInt
 from scine_eval.contracts.metric import MetricValue, MetricVideo, VideoMetric, register_metric
 from scine_eval.errors import ConfigError, MissingDependencyError, VideoError
+from scine_eval.metrics.device import resolve_device
 from scine_eval.video import decode
 
 __all__ = ["InceptionScore", "clip_frames", "inception_score"]
@@ -203,10 +204,7 @@ def _load_classifier(source: str, revision: str | None, device: str, dtype: str)
         from transformers import AutoModelForVideoClassification, AutoVideoProcessor
     except ImportError as error:
         raise MissingDependencyError(error.name or "transformers", "llm") from None
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    elif device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"device={device!r}, but torch sees no CUDA device here (use device=cpu or auto)")
+    device = resolve_device(device)
     try:
         model = AutoModelForVideoClassification.from_pretrained(source, revision=revision, dtype=getattr(torch, dtype))
     except (OSError, ValueError) as error:

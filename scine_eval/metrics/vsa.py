@@ -45,7 +45,7 @@ import numpy.typing as npt
 from scine_eval.contracts.arguments import PositiveFloat, PositiveInt
 from scine_eval.contracts.metric import MetricValue, MetricVideo, VideoMetric, register_metric
 from scine_eval.errors import VideoError
-from scine_eval.metrics.clip_backbone import DEFAULT_CLIP, ClipBackbone, ClipDtype, unit_rows
+from scine_eval.metrics.clip_backbone import DEFAULT_CLIP, ClipBacked, ClipDtype, unit_rows
 from scine_eval.metrics.shots import Segment, assign_shots, detect_shots
 from scine_eval.video import VideoInfo, decode
 
@@ -109,7 +109,7 @@ def frames_by_shot(timestamps: Sequence[float], intervals: Sequence[Segment]) ->
 
 
 @register_metric("vsa")
-class VSA(VideoMetric):
+class VSA(ClipBacked, VideoMetric):
     """Per-shot CLIP alignment of frames with their own shot's text, with a shuffled-shot control.
 
     Args:
@@ -141,7 +141,6 @@ class VSA(VideoMetric):
     ):
         self.clip, self.revision, self.fps, self.timing, self.shot_detector = clip, revision, fps, timing, shot_detector
         self.batch_size, self.device, self.dtype = batch_size, device, dtype
-        self._backbone: ClipBackbone | None = None
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -154,12 +153,6 @@ class VSA(VideoMetric):
             "shot_detector": self.shot_detector,  # also used when a script has no time codes
             "dtype": self.dtype,
         }
-
-    def backbone(self) -> ClipBackbone:
-        """The CLIP model, loaded on first use."""
-        if self._backbone is None:
-            self._backbone = ClipBackbone.load(self.clip, self.revision, self.device, self.dtype, self.batch_size)
-        return self._backbone
 
     def compute(self, videos: Sequence[MetricVideo]) -> MetricValue:
         per_video: list[dict[str, Any]] = []

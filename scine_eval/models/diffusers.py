@@ -122,7 +122,7 @@ class DiffusersT2V(ModelAdapter):
         return {"presets": rows}
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[GeneratedVideo]:
-        if getattr(self, "multishot", "one") == "per_shot" and any(r.shots for r in requests):
+        if self.multishot == "per_shot" and any(r.shots for r in requests):
             return [self._per_shot(r) if r.shots else self.generate([r])[0] for r in requests]
         try:
             frames = self._call(requests)

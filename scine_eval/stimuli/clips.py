@@ -48,7 +48,7 @@ class StimulusCache:
             path, stimulus, world = self._where(controls, seed)
             if not path.is_file():
                 todo[path] = (path, stimulus, world)
-        process_map(_write_clip, list(todo.values()), workers)
+        process_map(_write_clip, list(todo.values()), workers, label="render", unit="clips")
         return len(todo)
 
     def _where(self, controls: Controls, seed: int) -> tuple[Path, Stimulus, int]:

@@ -66,6 +66,7 @@ class VideoLMJudge(Judge):
     lm: VideoLM
     mode: str = "batched"
     suffix_batch: int = 8
+    decode_workers: int = 1
 
     @abstractmethod
     def chat(self, item: JudgeItem) -> str:
@@ -82,8 +83,7 @@ class VideoLMJudge(Judge):
         self.decode_workers = batching.decode_workers
 
     def start_decoding(self) -> None:
-        workers = getattr(self, "decode_workers", 1)
-        self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scine-eval-decode")
+        self._workers = ThreadPoolExecutor(max_workers=self.decode_workers, thread_name_prefix="scine-eval-decode")
         self._pending: dict[tuple[str, str], Future[EncodedVideo]] = {}
 
     def prefetch(self, items: Sequence[JudgeItem]) -> None:
